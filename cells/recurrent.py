@@ -1,0 +1,104 @@
+"""A stack of recurrent layers over raw vectors, named and shaped like a PyTorch RNN module.
+
+Weights are keyed by the names of PyTorch's ``state_dict`` (``weight_ih_l0``, ``bias_hh_l1``,
+``weight_hh_l0_reverse``, …), so any ``nn.LSTM``/``nn.GRU``/``nn.RNN`` of that shape maps one to one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import ModuleType
+
+import numpy as np
+
+from cells import gru, lstm, rnn, sgru
+
+CELL_MODULES: dict[str, ModuleType] = {"lstm": lstm, "gru": gru, "rnn": rnn, "sgru": sgru}
+CELL_NAMES = {
+    "lstm": "LSTM",
+    "gru": "GRU",
+    "rnn": "RNN",
+    "sgru": "simplified GRU",
+}
+
+
+class ShapeError(ValueError):
+    """Weights or inputs do not have the shape the architecture needs."""
+
+
+def suffix(layer: int, direction: int) -> str:
+    """PyTorch's parameter suffix: ``l0``, ``l1_reverse``, …"""
+    return f"l{layer}" + ("_reverse" if direction == 1 else "")
+
+
+@dataclass
+class Recurrent:
+    """Architecture plus weights. ``weights`` maps PyTorch names to float32 arrays."""
+
+    cell: str  # "lstm" | "gru" | "rnn" | "sgru"
+    input_size: int
+    hidden_size: int
+    num_layers: int = 1
+    bidirectional: bool = False
+    bias: bool = True
+    nonlinearity: str = "tanh"  # RNN only
+    weights: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.cell not in CELL_MODULES:
+            raise ShapeError(f"unknown cell {self.cell!r}: expected one of {sorted(CELL_MODULES)}")
+        if self.nonlinearity not in ("tanh", "relu"):
+            raise ShapeError(f"nonlinearity must be 'tanh' or 'relu', got {self.nonlinearity!r}")
+        if self.weights:
+            self.weights = {k: np.asarray(v, dtype=np.float32) for k, v in self.weights.items()}
+            check_shapes(self.weights, self.expected_shapes(), what="recurrent weights")
+
+    @property
+    def num_directions(self) -> int:
+        return 2 if self.bidirectional else 1
+
+    @property
+    def gate_names(self) -> tuple[str, ...]:
+        return CELL_MODULES[self.cell].GATES
+
+    @property
+    def sigmoid_gates(self) -> tuple[str, ...]:
+        return CELL_MODULES[self.cell].SIGMOID_GATES
+
+    @property
+    def output_size(self) -> int:
+        return self.hidden_size * self.num_directions
+
+    def expected_shapes(self) -> dict[str, tuple[int, ...]]:
+        """Every parameter name PyTorch would use for this architecture, with its shape."""
+        rows = CELL_MODULES[self.cell].N_BLOCKS * self.hidden_size
+        shapes: dict[str, tuple[int, ...]] = {}
+        for layer in range(self.num_layers):
+            n_in = self.input_size if layer == 0 else self.output_size
+            for direction in range(self.num_directions):
+                s = suffix(layer, direction)
+                shapes[f"weight_ih_{s}"] = (rows, n_in)
+                shapes[f"weight_hh_{s}"] = (rows, self.hidden_size)
+                if self.bias:
+                    shapes[f"bias_ih_{s}"] = (rows,)
+                    shapes[f"bias_hh_{s}"] = (rows,)
+        return shapes
+
+
+def check_shapes(
+    tensors: dict[str, np.ndarray], expected: dict[str, tuple[int, ...]], what: str
+) -> None:
+    """Raise ShapeError naming every missing, unexpected or mis-shaped tensor."""
+    problems = []
+    missing = sorted(set(expected) - set(tensors))
+    extra = sorted(set(tensors) - set(expected))
+    if missing:
+        problems.append(f"missing {missing}")
+    if extra:
+        problems.append(f"unexpected {extra}")
+    for name in sorted(set(expected) & set(tensors)):
+        got = tuple(tensors[name].shape)
+        if got != tuple(expected[name]):
+            problems.append(f"{name}: expected shape {tuple(expected[name])}, got {got}")
+    if problems:
+        raise ShapeError(f"{what}: " + "; ".join(problems))

@@ -1,0 +1,1 @@
+"""Training side of Gatescope (PyTorch only): tasks, data, training loops, the zoo builder."""
