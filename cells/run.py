@@ -76,6 +76,8 @@ def run(
     recurrent = getattr(model, "recurrent", model)
     states, inputs = run_layers(recurrent, x, h0, c0)
     trace = Trace(recurrent=recurrent, states=states, layer_inputs=inputs)
+    trace.h0 = _initial(h0, recurrent, "h0")
+    trace.c0 = _initial(c0, recurrent, "c0")
     head = getattr(model, "head", None)
     if head is not None:
         trace.outputs = head.apply(trace.top_output())

@@ -19,6 +19,8 @@ class Trace:
     token_ids: list[int] = field(default_factory=list)
     outputs: np.ndarray | None = None  # (T, K) per-step head output
     text: str = ""
+    h0: np.ndarray | None = None  # (L*D, H) initial hidden states the run started from
+    c0: np.ndarray | None = None  # (L*D, H) initial cell states (LSTM)
 
     @property
     def steps(self) -> int:
