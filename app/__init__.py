@@ -1,0 +1,1 @@
+"""Gatescope's Streamlit front end: thin pages over pure chart builders; no maths here."""

@@ -1,0 +1,205 @@
+"""Pure Plotly figure builders (no Streamlit): one heatmap per gate or state, units × tokens.
+
+Conventions (DESIGN.md): sigmoid gates on a fixed [0, 1] sequential scale; tanh quantities on a fixed
+[−1, 1] diverging scale centred on 0; the unbounded cell state on a symmetric range stated on the
+chart. Colour-blind-safe scales; tokens along x, units along y, the current step marked by a cursor
+shape that the browser moves without a rerun (``layout.meta.gatescope == "heatmap"``).
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import plotly.graph_objects as go
+
+from app.labels import plotly_safe
+
+SEQUENTIAL = "Viridis"  # colour-blind safe, perceptually uniform
+DIVERGING = "RdBu"  # ColorBrewer, colour-blind safe
+CELL_DIVERGING = "PuOr"  # ColorBrewer, colour-blind safe; differs from tanh quantities on purpose
+CURSOR_COLOR = "#ff1f9e"
+MAX_TICK_LABELS = 60
+
+
+@dataclass(frozen=True)
+class GateStyle:
+    title: str
+    kind: str  # "sigmoid" | "tanh" | "cell"
+
+
+GATE_STYLES: dict[str, GateStyle] = {
+    "i": GateStyle("input gate i", "sigmoid"),
+    "f": GateStyle("forget gate f", "sigmoid"),
+    "g": GateStyle("candidate g (c̃)", "tanh"),
+    "o": GateStyle("output gate o", "sigmoid"),
+    "c": GateStyle("cell state c", "cell"),
+    "h": GateStyle("hidden state h", "tanh"),
+    "r": GateStyle("reset gate r", "sigmoid"),
+    "z": GateStyle("update gate z (PyTorch: share of old state kept)", "sigmoid"),
+    "u": GateStyle("update gate u = 1 − z (textbook: share of candidate written)", "sigmoid"),
+    "n": GateStyle("candidate n (h̃)", "tanh"),
+}
+
+
+def nice_bound(value: float) -> float:
+    """The smallest of 1, 2, 3, 5 × 10^k at or above ``value`` (at least 1)."""
+    if not math.isfinite(value) or value <= 1:
+        return 1.0
+    exp = math.floor(math.log10(value))
+    for m in (1, 2, 3, 5, 10):
+        if m * 10**exp >= value:
+            return float(m * 10**exp)
+    return float(10 ** (exp + 1))
+
+
+def color_range(kind: str, values: np.ndarray) -> tuple[float, float, str]:
+    """(zmin, zmax, colorscale) for a gate kind; the cell state's range is symmetric."""
+    if kind == "sigmoid":
+        return 0.0, 1.0, SEQUENTIAL
+    if kind == "tanh":
+        return -1.0, 1.0, DIVERGING
+    bound = nice_bound(float(np.abs(values).max()) if values.size else 1.0)
+    return -bound, bound, CELL_DIVERGING
+
+
+def step_labels(tokens: list[str]) -> list[str]:
+    """Unique, escaped x categories: ``"3 ‹d›"`` (step, token)."""
+    return [f"{t} ‹{plotly_safe(tok)}›" for t, tok in enumerate(tokens)]
+
+
+def cursor_shape(step: int) -> dict:
+    return dict(
+        type="rect",
+        xref="x",
+        yref="paper",
+        x0=step - 0.5,
+        x1=step + 0.5,
+        y0=0,
+        y1=1,
+        line=dict(color=CURSOR_COLOR, width=3),
+        fillcolor="rgba(0,0,0,0)",
+        name="cursor",
+    )
+
+
+def heatmap_figure(
+    values: np.ndarray,  # (T, H)
+    tokens: list[str],
+    gate: str,
+    step: int,
+    unit_order: list[int] | None = None,
+    title: str | None = None,
+    height: int | None = None,
+) -> go.Figure:
+    """Units (rows, in ``unit_order``) × tokens (columns) heatmap of one gate, cursor at ``step``."""
+    style = GATE_STYLES.get(gate, GateStyle(gate, "tanh"))
+    steps, hidden = values.shape
+    order = list(range(hidden)) if unit_order is None else list(unit_order)
+    zmin, zmax, scale = color_range(style.kind, values)
+    label = title or style.title
+    if style.kind == "cell":
+        label += f" — colour range ±{zmax:g}"
+    x = step_labels(tokens)
+    y = [f"unit {u}" for u in order]
+    z = np.ascontiguousarray(values.T[order], dtype=np.float32)  # (H, T)
+    every = max(1, math.ceil(steps / MAX_TICK_LABELS))
+    ticktext = [plotly_safe(tok) for tok in tokens[::every]]
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=x,
+            y=y,
+            zmin=zmin,
+            zmax=zmax,
+            colorscale=scale,
+            colorbar=dict(thickness=12, len=0.9),
+            hovertemplate="step %{x}<br>%{y}<br>" + gate + " = %{z:.3f}<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        title=dict(text=html.escape(label, quote=False), font=dict(size=15)),
+        height=height or int(min(460, max(220, 90 + 2.2 * hidden))),
+        margin=dict(l=60, r=10, t=40, b=40),
+        shapes=[cursor_shape(step)],
+        meta={"gatescope": "heatmap", "gate": gate},
+        xaxis=dict(tickvals=x[::every], ticktext=ticktext, tickangle=0, type="category"),
+        yaxis=dict(autorange="reversed", type="category", showticklabels=hidden <= 64),
+        uirevision=gate,
+    )
+    return fig
+
+
+def outputs_figure(
+    outputs: np.ndarray,  # (T, K)
+    tokens: list[str],
+    labels: list[str],
+    step: int,
+    title: str,
+) -> go.Figure:
+    """Class probabilities (labels × tokens, fixed [0, 1]) with the same cursor as the gates."""
+    fig = heatmap_figure(outputs, tokens, gate="p", step=step, title=title)
+    fig.update_traces(
+        y=[plotly_safe(label) for label in labels],
+        zmin=0.0,
+        zmax=1.0,
+        colorscale=SEQUENTIAL,
+        hovertemplate="step %{x}<br>%{y}<br>p = %{z:.3f}<extra></extra>",
+    )
+    fig.update_layout(height=int(min(360, 90 + 28 * len(labels))), yaxis=dict(showticklabels=True))
+    return fig
+
+
+def series_figure(
+    predicted: np.ndarray,  # (T,)
+    actual_next: np.ndarray,  # (T,), NaN where unknown
+    tokens: list[str],
+    step: int,
+    title: str,
+    y_title: str,
+) -> go.Figure:
+    """A per-step value against the truth, for value heads and for p(actual next character)."""
+    x = step_labels(tokens)
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=x, y=predicted, mode="lines+markers", name="model",
+                             hovertemplate="step %{x}<br>%{y:.3f}<extra>model</extra>"))
+    if np.isfinite(actual_next).any():
+        fig.add_trace(go.Scatter(x=x, y=actual_next, mode="lines", name="actual",
+                                 line=dict(dash="dot"),
+                                 hovertemplate="step %{x}<br>%{y:.3f}<extra>actual</extra>"))
+    every = max(1, math.ceil(len(tokens) / MAX_TICK_LABELS))
+    fig.update_layout(
+        title=dict(text=html.escape(title, quote=False), font=dict(size=15)),
+        height=260,
+        margin=dict(l=60, r=10, t=40, b=40),
+        shapes=[cursor_shape(step)],
+        meta={"gatescope": "heatmap", "gate": "output"},
+        xaxis=dict(tickvals=x[::every], ticktext=[plotly_safe(t) for t in tokens[::every]],
+                   type="category"),
+        yaxis=dict(title=y_title),
+        legend=dict(orientation="h", y=1.12, x=1, xanchor="right"),
+        uirevision="output",
+    )
+    return fig
+
+
+def unit_order(gates: dict[str, np.ndarray], how: str, by: str = "h") -> list[int]:
+    """Units ordered by index, variance, mean activation or saturation of gate ``by``."""
+    values = gates[by]  # (T, H)
+    hidden = values.shape[1]
+    if how == "index" or values.shape[0] == 0:
+        return list(range(hidden))
+    if how == "variance":
+        score = values.var(axis=0)
+    elif how == "mean":
+        score = values.mean(axis=0)
+    elif how == "saturation":
+        if by in ("i", "f", "o", "r", "z", "u"):
+            score = ((values < 0.1) | (values > 0.9)).mean(axis=0)
+        else:
+            score = (np.abs(values) > 0.9).mean(axis=0)
+    else:
+        raise ValueError(f"order: expected index, variance, mean or saturation, got {how!r}")
+    return [int(u) for u in np.argsort(-score, kind="stable")]

@@ -1,0 +1,104 @@
+"""What the browser needs to step without the server: tokens, one unit's equation parts at every
+step, and the model's output at every step (top-k, class probabilities or a value). Pure: no
+Streamlit, so it is unit-tested and its size measured directly."""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+
+from cells.explain import unit_equations
+from cells.tracing import Trace
+
+TOP_K = 5
+DECIMALS = 4
+
+
+def rounded(values: np.ndarray) -> list:
+    arr = np.round(np.asarray(values, dtype=np.float64), DECIMALS)
+    return [None if not np.isfinite(v) else float(v) for v in arr.ravel()] if arr.ndim == 1 else [
+        rounded(row) for row in arr
+    ]
+
+
+def sequence_id(*parts: object) -> str:
+    """A short id for one (model, text) pair: the browser keeps its step per sequence."""
+    return hashlib.sha1("\x1f".join(map(str, parts)).encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def output_payload(trace: Trace, card: dict, text: dict) -> dict | None:
+    """Per-step outputs of the head, in the form the step panel draws them."""
+    out = trace.outputs
+    head = card.get("head") or {}
+    if out is None or out.shape[0] == 0:
+        return None
+    labels = list(head.get("labels") or [])
+    if head.get("activation") == "linear":
+        nxt = [float(v) for v in _next_values(trace)]
+        return {
+            "kind": "value",
+            "title": text["output_value"],
+            "pred": rounded(out[:, 0]),
+            "actual": rounded(np.array(nxt)),
+            "pred_label": text["predicted_next"],
+            "actual_label": text["actual_next"],
+            "note": None,
+        }
+    note = text["readout_last"] if head.get("readout") == "last" else None
+    if out.shape[1] > 12:  # e.g. next character: the top five at each step
+        top = np.argsort(-out, axis=1)[:, :TOP_K]  # (T, 5)
+        vocab = labels or list(card.get("tokenizer", {}).get("vocab") or [])
+        return {
+            "kind": "topk",
+            "title": text["output_topk"],
+            "labels": [[vocab[k] if k < len(vocab) else str(k) for k in row] for row in top],
+            "probs": rounded(np.take_along_axis(out, top, axis=1)),
+            "note": note,
+        }
+    return {
+        "kind": "classes",
+        "title": text["output_classes"],
+        "labels": labels or [str(k) for k in range(out.shape[1])],
+        "probs": rounded(out),
+        "note": note,
+    }
+
+
+def _next_values(trace: Trace) -> list[float]:
+    from cells.tokenize import parse_number
+
+    values = [parse_number(t) for t in trace.tokens]
+    return values[1:] + [float("nan")]
+
+
+def stepper_payload(
+    trace: Trace,
+    card: dict,
+    layer: int,
+    direction: int,
+    unit: int,
+    step: int,
+    nonce: int,
+    seq: str,
+    convention: str,
+    text: dict,
+) -> dict:
+    """Everything the stepper component draws, for every step of ``trace``."""
+    rec = trace.recurrent
+    eq = unit_equations(trace, layer, direction, unit) if trace.steps else {}
+    gate_order = [g for g in rec.gate_names if g not in ("c", "h")] or ["h"]
+    return {
+        "seq": seq,
+        "nonce": nonce,
+        "step": int(step),
+        "tokens": list(trace.tokens),
+        "cell": rec.cell,
+        "gru_n": rec.cell in ("gru", "sgru"),
+        "convention": convention,
+        "unit": int(unit),
+        "gate_order": gate_order,
+        "eq": {k: rounded(v) for k, v in eq.items()},
+        "out": output_payload(trace, card, text),
+        "text": text,
+    }

@@ -1,0 +1,253 @@
+// Gatescope stepper: token strip, slider, buttons, play, arrow keys and the step panel.
+// Runs entirely in the browser: a step moves the cursor shapes of every Gatescope heatmap with
+// Plotly.relayout and redraws the panel; the server hears about the step only after a pause.
+// User text is only ever written with textContent, never as markup.
+
+const VISIBLE = { " ": "␣", "\n": "⏎", "\t": "⇥", "\r": "␍", "\u0000": "␀" };
+function visible(s) {
+  let out = "";
+  for (const ch of String(s)) {
+    const code = ch.codePointAt(0);
+    if (VISIBLE[ch]) out += VISIBLE[ch];
+    else if (code < 32 || (code >= 0x7f && code < 0xa0) || /[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\u2028\u2029]/.test(ch))
+      out += "U+" + code.toString(16).toUpperCase().padStart(4, "0");
+    else out += ch;
+  }
+  return out;
+}
+const fmt = (v) => (v === null || v === undefined || Number.isNaN(v) ? "–" : (v >= 0 ? "+" : "−") + Math.abs(v).toFixed(3));
+const num = (v) => (v === null || v === undefined || Number.isNaN(v) ? "–" : (v < 0 ? "−" : "") + Math.abs(v).toFixed(3));
+
+function el(tag, cls, text) {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+function gatescopePlots() {
+  return Array.from(document.querySelectorAll(".js-plotly-plot")).filter(
+    (gd) => gd.layout && gd.layout.meta && gd.layout.meta.gatescope === "heatmap");
+}
+
+function moveCursors(step) {
+  const Plotly = window.Plotly;
+  if (!Plotly) return;
+  for (const gd of gatescopePlots()) {
+    const shape = gd.layout.shapes && gd.layout.shapes[0];
+    if (!shape || shape.x0 === step - 0.5) continue;
+    Plotly.relayout(gd, { "shapes[0].x0": step - 0.5, "shapes[0].x1": step + 0.5 });
+  }
+}
+
+function equationRows(d, t) {
+  // rows: [name, input part, recurrent part, bias, pre-activation, activation]
+  const eq = d.eq, rows = [];
+  for (const g of d.gate_order) {
+    if (!eq[g + ".pre"]) continue;
+    rows.push([d.text.gate_names[g] || g, eq[g + ".input"][t], eq[g + ".recurrent"][t],
+      eq[g + ".bias"][t] + (eq[g + ".recurrent_bias"] ? 0 : 0), eq[g + ".pre"][t], eq[g][t], g]);
+  }
+  return rows;
+}
+
+function stateLines(d, t) {
+  const eq = d.eq, T = d.text, lines = [];
+  const sub = T.sub;
+  if (d.cell === "lstm") {
+    lines.push(`c${sub} = f ⊙ c${T.sub_prev} + i ⊙ g = ${num(eq.f[t])}×${num(eq.c_prev[t])} + ${num(eq.i[t])}×${num(eq.g[t])}`);
+    lines.push(`      = ${num(eq.kept[t])} (${T.kept}) + ${num(eq.written[t])} (${T.written}) = ${num(eq.c[t])}`);
+    lines.push(`h${sub} = o ⊙ tanh(c) = ${num(eq.o[t])} × ${num(eq.tanh_c[t])} = ${num(eq.h[t])}`);
+  } else if (d.cell === "gru" || d.cell === "sgru") {
+    if (d.gru_n) lines.push(`n${sub} = tanh(W_in·x + b_in + r ⊙ (W_hn·h${T.sub_prev} + b_hn)) = tanh(${num(eq["n.pre"][t])}) = ${num(eq.n[t])}`);
+    if (d.convention === "u") {
+      const u = 1 - eq.z[t];
+      lines.push(`h${sub} = u ⊙ n + (1 − u) ⊙ h${T.sub_prev} = ${num(u)}×${num(eq.n[t])} + ${num(1 - u)}×${num(eq.h_prev[t])}`);
+    } else {
+      lines.push(`h${sub} = (1 − z) ⊙ n + z ⊙ h${T.sub_prev} = ${num(1 - eq.z[t])}×${num(eq.n[t])} + ${num(eq.z[t])}×${num(eq.h_prev[t])}`);
+    }
+    lines.push(`      = ${num(eq.written[t])} (${T.written}) + ${num(eq.kept[t])} (${T.kept}) = ${num(eq.h[t])}`);
+  } else {
+    lines.push(`h${sub} = tanh(W_ih·x + W_hh·h${T.sub_prev} + b) = tanh(${num(eq["h.pre"][t])}) = ${num(eq.h[t])}`);
+  }
+  return lines;
+}
+
+export default function (component) {
+  const { data, parentElement, setStateValue } = component;
+  if (!data || !data.tokens) return;
+  const T = data.tokens.length;
+  const store = (window.__gatescope = window.__gatescope || {});
+  let state = store[data.seq];
+  if (!state || state.nonce !== data.nonce) {
+    state = store[data.seq] = { step: Math.max(0, Math.min(T - 1, data.step | 0)), nonce: data.nonce, speed: 4 };
+  }
+  const L = data.text;
+
+  // Replace only our own root: the shadow root also holds the component's <style>.
+  const old = parentElement.querySelector(".gs-root");
+  if (old) old.remove();
+  const root = el("div", "gs-root");
+  root.setAttribute("data-testid", "gs-stepper");
+  parentElement.appendChild(root);
+
+  // token strip
+  const strip = el("div", "gs-strip");
+  strip.setAttribute("aria-label", L.tokens);
+  const spans = data.tokens.map((tok, t) => {
+    const s = el("span", "gs-tok", visible(tok));
+    s.title = `${L.step} ${t}`;
+    s.dataset.step = String(t);
+    strip.appendChild(s);
+    return s;
+  });
+  strip.addEventListener("click", (ev) => {
+    const t = ev.target.dataset && ev.target.dataset.step;
+    if (t !== undefined) setStep(Number(t));
+  });
+  root.appendChild(strip);
+
+  // controls
+  const controls = el("div", "gs-controls");
+  const prev = el("button", "", "◀"); prev.title = L.prev; prev.setAttribute("aria-label", L.prev);
+  const play = el("button", "", "▶"); play.title = L.play; play.setAttribute("aria-label", L.play);
+  const next = el("button", "", "▶|"); next.title = L.next; next.setAttribute("aria-label", L.next);
+  prev.dataset.testid = "gs-prev"; next.dataset.testid = "gs-next"; play.dataset.testid = "gs-play";
+  const slider = el("input"); slider.type = "range"; slider.min = "0"; slider.max = String(Math.max(0, T - 1));
+  slider.setAttribute("aria-label", L.step); slider.dataset.testid = "gs-slider";
+  const speed = el("select");
+  for (const v of [1, 2, 4, 8, 16]) { const o = el("option", "", `${v}×/s`); o.value = String(v); speed.appendChild(o); }
+  speed.value = String(state.speed); speed.title = L.speed; speed.setAttribute("aria-label", L.speed);
+  const readout = el("span", "gs-readout"); readout.dataset.testid = "gs-readout";
+  controls.append(prev, play, next, slider, speed, readout);
+  root.appendChild(controls);
+  root.appendChild(el("div", "gs-note", L.keys));
+
+  // panels
+  const panels = el("div", "gs-panels");
+  const eqPanel = el("div", "gs-panel"); eqPanel.dataset.testid = "gs-equations";
+  const outPanel = el("div", "gs-panel"); outPanel.dataset.testid = "gs-outputs";
+  panels.append(eqPanel, outPanel);
+  root.appendChild(panels);
+
+  function drawEquations(t) {
+    eqPanel.replaceChildren();
+    eqPanel.appendChild(el("h4", "", `${L.unit} ${data.unit} · ${L.step} ${t} · “${visible(data.tokens[t])}”`));
+    const table = el("table");
+    const head = el("tr");
+    for (const h of L.columns) head.appendChild(el("th", "", h));
+    table.appendChild(head);
+    for (const r of equationRows(data, t)) {
+      const tr = el("tr");
+      tr.appendChild(el("td", "", r[0]));
+      for (let k = 1; k <= 4; k++) tr.appendChild(el("td", "", fmt(r[k])));
+      tr.appendChild(el("td", "", num(r[5])));
+      table.appendChild(tr);
+    }
+    if (data.cell === "gru" || data.cell === "sgru") {
+      if (data.convention === "u") {
+        const tr = el("tr");
+        tr.appendChild(el("td", "", L.u_row));
+        for (let k = 1; k <= 4; k++) tr.appendChild(el("td", "", ""));
+        tr.appendChild(el("td", "", num(1 - data.eq.z[t])));
+        table.appendChild(tr);
+      }
+    }
+    eqPanel.appendChild(table);
+    for (const line of stateLines(data, t)) eqPanel.appendChild(el("div", "gs-eq", line));
+  }
+
+  function drawOutputs(t) {
+    outPanel.replaceChildren();
+    const o = data.out;
+    if (!o) return;
+    outPanel.appendChild(el("h4", "", `${o.title} · ${L.step} ${t}`));
+    if (o.kind === "value") {
+      outPanel.appendChild(el("div", "gs-eq", `${o.pred_label}: ${num(o.pred[t])}`));
+      if (o.actual && o.actual[t] !== null) outPanel.appendChild(el("div", "gs-eq", `${o.actual_label}: ${num(o.actual[t])}`));
+    } else {
+      const labels = o.labels[t] || o.labels, probs = o.probs[t];
+      const table = el("table");
+      for (let k = 0; k < probs.length; k++) {
+        const tr = el("tr");
+        tr.appendChild(el("td", "", visible(labels[k])));
+        const td = el("td");
+        const bar = el("span", "gs-bar"); bar.style.width = `${Math.round(probs[k] * 120)}px`;
+        td.append(bar, document.createTextNode(probs[k].toFixed(3)));
+        tr.appendChild(td);
+        table.appendChild(tr);
+      }
+      outPanel.appendChild(table);
+    }
+    if (o.note) outPanel.appendChild(el("div", "gs-note", o.note));
+  }
+
+  let syncTimer = null;
+  function setStep(t, sync = true) {
+    if (T === 0) return;
+    t = Math.max(0, Math.min(T - 1, t | 0));
+    const old = state.step;
+    state.step = t;
+    spans.forEach((s, k) => {
+      if (k === old || k === t || k === t - 1 || k === old - 1) {
+        s.classList.toggle("gs-cur", k === t);
+        s.classList.toggle("gs-past", k < t);
+      }
+    });
+    const cur = spans[t];
+    if (cur.offsetTop < strip.scrollTop || cur.offsetTop > strip.scrollTop + strip.clientHeight - cur.offsetHeight)
+      strip.scrollTop = cur.offsetTop - strip.clientHeight / 2;
+    slider.value = String(t);
+    readout.textContent = `${L.step} ${t} / ${T - 1}`;
+    drawEquations(t);
+    drawOutputs(t);
+    moveCursors(t);
+    root.dataset.step = String(t);
+    if (sync) {
+      clearTimeout(syncTimer);
+      syncTimer = setTimeout(() => setStateValue("step", state.step), 400);
+    }
+  }
+  spans.forEach((s, k) => s.classList.toggle("gs-past", k < state.step));
+
+  let timer = null;
+  function stop() { clearInterval(timer); timer = null; play.textContent = "▶"; play.title = L.play; }
+  function start() {
+    if (state.step >= T - 1) setStep(0);
+    play.textContent = "⏸"; play.title = L.pause;
+    timer = setInterval(() => { if (state.step >= T - 1) stop(); else setStep(state.step + 1); }, 1000 / state.speed);
+  }
+  play.addEventListener("click", () => (timer ? stop() : start()));
+  prev.addEventListener("click", () => setStep(state.step - 1));
+  next.addEventListener("click", () => setStep(state.step + 1));
+  slider.addEventListener("input", () => setStep(Number(slider.value)));
+  speed.addEventListener("change", () => { state.speed = Number(speed.value); if (timer) { stop(); start(); } });
+
+  function onKey(ev) {
+    const tgt = ev.target;
+    const tag = (tgt && tgt.tagName) || "";
+    if ((tag === "TEXTAREA" || tag === "INPUT" || tag === "SELECT" || (tgt && tgt.isContentEditable)) && tgt !== slider) return;
+    if (ev.key === "ArrowRight") { setStep(state.step + 1); ev.preventDefault(); }
+    else if (ev.key === "ArrowLeft") { setStep(state.step - 1); ev.preventDefault(); }
+    else if (ev.key === "Home") { setStep(0); ev.preventDefault(); }
+    else if (ev.key === "End") { setStep(T - 1); ev.preventDefault(); }
+  }
+  document.addEventListener("keydown", onKey);
+
+  // Re-apply the cursor whenever Streamlit mounts or redraws a Gatescope chart.
+  let pending = false;
+  const observer = new MutationObserver(() => {
+    if (pending) return;
+    pending = true;
+    requestAnimationFrame(() => { pending = false; moveCursors(state.step); });
+  });
+  observer.observe(document.body, { childList: true, subtree: true });
+
+  setStep(state.step, false);
+  return () => {
+    stop();
+    clearTimeout(syncTimer);
+    document.removeEventListener("keydown", onKey);
+    observer.disconnect();
+  };
+}

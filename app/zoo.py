@@ -1,0 +1,88 @@
+"""The models the app offers: the cards under ``assets/models`` (or ``$GATESCOPE_MODELS``), grouped
+by task, and cached loaders keyed by model id. Also models that a person uploads."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import streamlit as st
+
+import cells
+
+ROOT = Path(__file__).resolve().parents[1]
+ARCH_ORDER = ["lstm", "gru", "bilstm", "sgru", "rnn"]
+ARCH_NAMES = {
+    "lstm": "LSTM",
+    "gru": "GRU",
+    "bilstm": "BiLSTM",
+    "bigru": "BiGRU",
+    "sgru": "simplified GRU",
+    "rnn": "RNN",
+}
+
+
+def models_dir() -> Path:
+    return Path(os.environ.get("GATESCOPE_MODELS", ROOT / "assets" / "models"))
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str
+    task: str
+    task_title: str
+    arch: str  # key of ARCH_NAMES
+    title: str
+    summary: str
+
+
+def arch_of(card: dict) -> str:
+    a = card.get("architecture", {})
+    cell = a.get("cell", "?")
+    return ("bi" + cell) if a.get("bidirectional") else cell
+
+
+@st.cache_data(ttl=60)
+def catalogue(folder: str) -> list[Entry]:
+    """Every model folder with a readable card, sorted by task then architecture."""
+    out = []
+    for card_path in sorted(Path(folder).glob("*/card.json")):
+        try:
+            card = json.loads(card_path.read_text("utf-8"))
+        except (OSError, ValueError):
+            continue
+        mid = card_path.parent.name
+        out.append(
+            Entry(
+                id=mid,
+                task=str(card.get("task", mid.split("-")[0])),
+                task_title=str(card.get("task_title", card.get("task", mid))),
+                arch=arch_of(card),
+                title=str(card.get("title", mid)),
+                summary=str(card.get("summary", "")),
+            )
+        )
+    rank = {a: k for k, a in enumerate(ARCH_ORDER)}
+    return sorted(out, key=lambda e: (e.task_title, rank.get(e.arch, 99), e.id))
+
+
+@st.cache_resource(max_entries=32)
+def load_model(model_id: str, folder: str) -> cells.Model:
+    model = cells.load(Path(folder) / model_id)
+    model.card["id"] = model_id
+    return model
+
+
+@st.cache_resource(max_entries=8)
+def load_upload(digest: str, weights: bytes, card: bytes) -> cells.Model:
+    """An uploaded model, validated like a shipped one (never unpickled)."""
+    model = cells.load_bytes(weights, card)
+    model.card["id"] = f"upload-{digest}"
+    return model
+
+
+def upload_digest(weights: bytes, card: bytes) -> str:
+    return hashlib.sha256(weights + b"\0" + card).hexdigest()[:12]
