@@ -34,8 +34,9 @@ class SimplifiedGRU(nn.Module):
             n_in = input_size if layer == 0 else hidden_size * self.num_directions
             for d in range(self.num_directions):
                 s = f"l{layer}" + ("_reverse" if d else "")
-                self.register_parameter(f"weight_ih_{s}", nn.Parameter(torch.empty(2 * hidden_size, n_in)))
-                self.register_parameter(f"weight_hh_{s}", nn.Parameter(torch.empty(2 * hidden_size, hidden_size)))
+                rows = 2 * hidden_size  # z and n blocks
+                self.register_parameter(f"weight_ih_{s}", nn.Parameter(torch.empty(rows, n_in)))
+                self.register_parameter(f"weight_hh_{s}", nn.Parameter(torch.empty(rows, hidden_size)))
                 if bias:
                     self.register_parameter(f"bias_ih_{s}", nn.Parameter(torch.empty(2 * hidden_size)))
                     self.register_parameter(f"bias_hh_{s}", nn.Parameter(torch.empty(2 * hidden_size)))
