@@ -1,0 +1,123 @@
+"""Character language model on English prose: Jane Austen's novels + four classics.
+
+One paragraph a line in ``assets/data/corpus/*.txt.gz``; a fixed 5% of paragraphs (seed 1234) is
+held out. ``evaluate`` reads a fixed subsample of held-out paragraphs (about 60,000 characters)
+with ``cells`` and returns the cross-entropy of the next character in nats per character.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+
+import cells
+from cells.tokenize import UNK
+from cells.train.tasks.datautil import DATA, log_prob, read_lines, split_indices
+
+TASK = "charlm"
+TITLE = "Character language model"
+FILES = ("corpus/austen.txt.gz", "corpus/classics.txt.gz")
+SEED = 1234
+HELD_OUT = 0.05
+EVAL_CHARS = 60_000
+SEPARATOR = "\n"  # joins paragraphs in the training stream
+MIN_COUNT = 2  # characters seen fewer times in training map to <unk>
+SAMPLES = [
+    "It is a truth universally acknowledged, that a single man in possession of a good fortune,"
+    " must be in want of a wife.",
+    '"I am quite sure," said she, "that he will come to the ball tomorrow."',
+    "The sea was calm and the ship sailed slowly towards the harbour.",
+]
+
+
+def paragraphs() -> list[str]:
+    out: list[str] = []
+    for name in FILES:
+        out.extend(p.strip() for p in read_lines(DATA / name))
+    return [p for p in out if p]
+
+
+def split() -> tuple[list[str], list[str]]:
+    """(train, held_out) paragraphs; the held-out 5% is fixed by the seed."""
+    paras = paragraphs()
+    keep, held = split_indices(len(paras), HELD_OUT, SEED)
+    return [paras[i] for i in keep], [paras[i] for i in held]
+
+
+def build_vocab(train: list[str]) -> list[str]:
+    """<unk>, then each character seen MIN_COUNT+ times in training (and the separator)."""
+    counts = Counter()
+    for p in train:
+        counts.update(p)
+    chars = {c for c, n in counts.items() if n >= MIN_COUNT} | {SEPARATOR}
+    return [UNK] + sorted(chars)
+
+
+def eval_paragraphs(held: list[str] | None = None) -> list[str]:
+    """A fixed, seeded subsample of held-out paragraphs totalling about EVAL_CHARS characters."""
+    held = split()[1] if held is None else held
+    order = np.random.default_rng(SEED + 1).permutation(len(held))
+    out, total = [], 0
+    for i in order:
+        if total >= EVAL_CHARS:
+            break
+        if len(held[i]) >= 2:
+            out.append(held[i])
+            total += len(held[i]) - 1
+    return out
+
+
+def evaluate(model: cells.Model, texts: list[str] | None = None) -> dict:
+    """Held-out next-character cross-entropy (nats/char), each paragraph read from a zero state.
+
+    The output at step t is scored against character t+1 of the same paragraph.
+    """
+    texts = eval_paragraphs() if texts is None else texts
+    nll, n, correct = 0.0, 0, 0
+    for text in texts:
+        t = cells.trace(model, text)
+        probs = t.outputs[:-1]  # (T-1, V)
+        targets = np.asarray(t.token_ids[1:])  # (T-1,)
+        nll -= float(log_prob(probs, targets).sum())
+        correct += int((probs.argmax(axis=1) == targets).sum())
+        n += len(targets)
+    nats = nll / max(n, 1)
+    return {
+        "nats_per_char": round(nats, 4),
+        "bits_per_char": round(nats / np.log(2), 4),
+        "top1_accuracy": round(correct / max(n, 1), 4),
+        "eval_chars": n,
+        "eval_paragraphs": len(texts),
+    }
+
+
+def examples(k: int = 4) -> list[str]:
+    """A few short everyday phrases from WordNet's examples (fixed choice)."""
+    lines = read_lines(DATA / "examples" / "wordnet_examples.txt.gz")
+    idx = np.random.default_rng(SEED).choice(len(lines), size=k, replace=False)
+    return [lines[i] for i in sorted(idx)]
+
+
+def inside_quotes(text: str) -> np.ndarray:  # -> (T,) bool
+    """After reading character t, is the reader inside a "double-quoted" passage?"""
+    out, inside = np.zeros(len(text), bool), False
+    for i, ch in enumerate(text):
+        if ch == '"':
+            inside = not inside
+        out[i] = inside
+    return out
+
+
+def quote_units(model: cells.Model, texts: list[str], top: int = 3) -> list[tuple[int, float]]:
+    """Units whose hidden state h correlates most with being inside a quotation: [(unit, r)]."""
+    texts = [t for t in texts if '"' in t]
+    hs = np.concatenate([cells.trace(model, t).gates(0, 0)["h"] for t in texts])  # (N, H)
+    ind = np.concatenate([inside_quotes(t) for t in texts]).astype(np.float64)  # (N,)
+    hc = hs - hs.mean(axis=0)
+    ic = ind - ind.mean()
+    r = (hc * ic[:, None]).sum(axis=0) / (
+        np.sqrt((hc**2).sum(axis=0) * (ic**2).sum()) + 1e-12
+    )  # (H,)
+    best = np.argsort(-np.abs(r))[:top]
+    return [(int(u), round(float(r[u]), 3)) for u in best]

@@ -1,0 +1,79 @@
+"""Sentiment of a sentence, read word by word: VADER's human-rated movie and product sentences.
+
+``assets/data/sentiment/vader_movie_amazon.tsv.gz`` (columns source id score label text); the label
+column gives pos/neg. A fixed 15% of sentences (seed 1234) is held out; a further 10% of the rest
+is the validation part used for early stopping. ``evaluate`` reads every held-out sentence with
+``cells`` and takes the class with the higher probability after the last token (readout "last").
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+from collections import Counter
+
+import numpy as np
+
+import cells
+from cells.tokenize import UNK, WordTokenizer
+from cells.train.tasks.datautil import DATA, split_indices
+
+TASK = "sentiment"
+TITLE = "Sentiment, read word by word"
+FILE = DATA / "sentiment" / "vader_movie_amazon.tsv.gz"
+LABELS = ["negative", "positive"]
+SEED = 1234
+HELD_OUT = 0.15
+VALIDATION = 0.10
+MIN_COUNT = 2
+SAMPLES = [
+    "This movie was not good.",
+    "The plot was dull but the acting was wonderful.",
+    "I loved this phone, it works perfectly.",
+    "Not bad at all, actually quite enjoyable.",
+]
+
+
+def rows() -> list[tuple[str, str, int]]:
+    """(source, text, label) with label 0 = negative, 1 = positive."""
+    with gzip.open(FILE, "rt", encoding="utf-8", newline="") as f:
+        reader = csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
+        return [(r["source"], r["text"], int(r["label"] == "pos")) for r in reader]
+
+
+def split() -> tuple[list, list, list]:
+    """(train, validation, held_out) lists of (source, text, label); fixed by the seed."""
+    data = rows()
+    keep, held = split_indices(len(data), HELD_OUT, SEED)
+    fit, val = split_indices(len(keep), VALIDATION, SEED + 1)
+    return [data[keep[i]] for i in fit], [data[keep[i]] for i in val], [data[i] for i in held]
+
+
+def build_vocab(train: list) -> list[str]:
+    """<unk> first, then every lowercased word seen at least MIN_COUNT times in ``train``."""
+    tok = WordTokenizer([], lowercase=True)
+    counts = Counter(p.lower() for _, text, _ in train for p, _, _ in tok.pieces(text))
+    return [UNK] + sorted(w for w, n in counts.items() if n >= MIN_COUNT and w != UNK)
+
+
+def evaluate(model: cells.Model, data: list | None = None) -> dict:
+    """Held-out accuracy of the verdict after the last word, overall and by source."""
+    data = split()[2] if data is None else data
+    hits: dict[str, list[int]] = {}
+    for source, text, label in data:
+        out = cells.trace(model, text).outputs  # (T, 2)
+        guess = int(out[-1].argmax()) if len(out) else 1
+        hits.setdefault(source, []).append(int(guess == label))
+    every = [h for v in hits.values() for h in v]
+    return {
+        "accuracy": round(float(np.mean(every)), 4),
+        "accuracy_by_source": {s: round(float(np.mean(v)), 4) for s, v in sorted(hits.items())},
+        "held_out_sentences": len(every),
+    }
+
+
+def held_out_samples(k: int = 3) -> list[str]:
+    """A few short held-out sentences (fixed choice) for the app."""
+    held = [text for _, text, _ in split()[2] if 30 <= len(text) <= 90]
+    idx = np.random.default_rng(SEED).choice(len(held), size=k, replace=False)
+    return [held[i] for i in sorted(idx)]
