@@ -66,17 +66,7 @@ def upload_ui(L: dict) -> cells.Model | None:
         if not files:
             return None
         try:
-            for f in files:
-                cells.modelfile.refuse_pickle(f.name, f.getvalue()[:2])
-            by_name = {f.name: f.getvalue() for f in files}
-            weights = next((v for k, v in by_name.items() if k.endswith(".safetensors")), None)
-            card = by_name.get("card.json")
-            if weights is None or card is None:
-                raise cells.ModelFileError(
-                    f"expected weights.safetensors and card.json, got {sorted(by_name)}"
-                )
-            digest = zoo.upload_digest(weights, card)
-            model = zoo.load_upload(digest, weights, card)
+            model = zoo.model_from_upload([(f.name, f.getvalue()) for f in files])
         except cells.ModelFileError as e:
             st.error(L["upload_bad"].format(error=e))
             return None

@@ -86,3 +86,18 @@ def load_upload(digest: str, weights: bytes, card: bytes) -> cells.Model:
 
 def upload_digest(weights: bytes, card: bytes) -> str:
     return hashlib.sha256(weights + b"\0" + card).hexdigest()[:12]
+
+
+def model_from_upload(files: list[tuple[str, bytes]]) -> cells.Model:
+    """The model in uploaded files: one ``*.safetensors`` and one ``card.json``. Any pickle-like
+    file is refused before it is read; raises ``cells.ModelFileError`` saying what was wrong."""
+    for name, data in files:
+        cells.modelfile.refuse_pickle(name, data[:2])
+    by_name = dict(files)
+    weights = [v for k, v in by_name.items() if k.endswith(".safetensors")]
+    cards = [v for k, v in by_name.items() if k.endswith(".json")]
+    if len(weights) != 1 or len(cards) != 1:
+        raise cells.ModelFileError(
+            f"expected one .safetensors file and one card.json, got {sorted(by_name)}"
+        )
+    return load_upload(upload_digest(weights[0], cards[0]), weights[0], cards[0])

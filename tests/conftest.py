@@ -1,0 +1,60 @@
+"""Shared fixtures: paths, the shipped model catalogue, a real `streamlit run` server."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = ROOT / "app" / "gatescope.py"
+MODELS = Path(os.environ.get("GATESCOPE_MODELS", ROOT / "assets" / "models"))
+
+
+def shipped_cards() -> dict[str, dict]:
+    return {
+        p.parent.name: json.loads(p.read_text("utf-8")) for p in sorted(MODELS.glob("*/card.json"))
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(env_extra: dict | None = None, port: int | None = None) -> tuple[subprocess.Popen, str]:
+    """Start `python -m streamlit run app/gatescope.py` and wait until it answers."""
+    port = port or free_port()
+    env = {**os.environ, **(env_extra or {})}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(APP), "--server.headless", "true",
+         "--server.port", str(port), "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return proc, url
+        except OSError:
+            time.sleep(0.3)
+    proc.kill()
+    raise RuntimeError(f"streamlit did not start: {proc.stdout.read().decode()[-2000:]}")
+
+
+@pytest.fixture(scope="session")
+def server():
+    proc, url = start_server()
+    yield url
+    proc.terminate()
+    proc.wait(10)

@@ -1,0 +1,202 @@
+"""AppTest over every control of the explorer, on the shipped models; figure contents are checked
+from the Plotly spec that Streamlit would send (gate names, colour ranges, the cursor's step)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import APP, shipped_cards
+
+TIMEOUT = 120  # the first import of torch-free cells + plotly is slow on a loaded machine
+GRID = {"lstm": "ifgoch", "gru": "rznh", "sgru": "znh", "rnn": "h"}
+CARDS = shipped_cards()
+
+
+def fresh() -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def pick(at: AppTest, model_id: str) -> AppTest:
+    card = CARDS[model_id]
+    task = at.selectbox(key="task")
+    title = card.get("task_title", card["task"])
+    if task.value != title:
+        task.set_value(title).run()
+    radio = at.radio(key=f"arch-{title}")
+    choice = next(o for o in radio.options if o == _arch_label(card))
+    radio.set_value(choice).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _arch_label(card: dict) -> str:
+    from app.zoo import ARCH_NAMES, arch_of
+
+    return ARCH_NAMES[arch_of(card)]
+
+
+def specs(at: AppTest) -> list[dict]:
+    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+
+
+def heatmaps(at: AppTest) -> list[dict]:
+    return [s for s in specs(at) if s["layout"].get("meta", {}).get("gate") not in (None, "p", "output")]
+
+
+def test_catalogue_is_the_zoo():
+    assert len(CARDS) >= 10, sorted(CARDS)
+    tasks = {c["task"] for c in CARDS.values()}
+    assert {"charlm", "sentiment"} <= tasks, tasks
+
+
+@pytest.mark.parametrize("model_id", sorted(CARDS))
+def test_every_model_draws_every_gate(model_id):
+    at = pick(fresh(), model_id)
+    card = CARDS[model_id]
+    cell = card["architecture"]["cell"]
+    maps = heatmaps(at)
+    dirs = 2 if card["architecture"]["bidirectional"] else 1
+    assert len(maps) == len(GRID[cell]) * dirs
+    assert [m["layout"]["meta"]["gate"] for m in maps][::dirs] == list(GRID[cell])
+    for m in maps:
+        gate, trace = m["layout"]["meta"]["gate"], m["data"][0]
+        assert trace["type"] == "heatmap"
+        if gate in "ifozr":
+            assert (trace["zmin"], trace["zmax"]) == (0, 1)
+        elif gate in "gnh":
+            assert (trace["zmin"], trace["zmax"]) == (-1, 1)
+        else:  # cell state: symmetric and stated in the title
+            assert trace["zmin"] == -trace["zmax"] and f"±{trace['zmax']:g}" in m["layout"]["title"]["text"]
+        shape = m["layout"]["shapes"][0]
+        assert (shape["x0"], shape["x1"]) == (-0.5, 0.5)  # a new sentence starts at step 0
+    assert at.text_area(key=f"text-{model_id}").value  # a sample sentence is filled in
+
+
+def first_id(task: str, cell: str = "lstm", bi: bool = False) -> str:
+    for mid, c in CARDS.items():
+        a = c["architecture"]
+        if c["task"] == task and a["cell"] == cell and a["bidirectional"] == bi:
+            return mid
+    raise AssertionError(f"no shipped {cell} model for {task}")
+
+
+def test_cursor_follows_the_step_the_server_knows():
+    at = pick(fresh(), first_id("sentiment"))
+    at.text_area(key=f"text-{first_id('sentiment')}").set_value("the movie was not good at all").run()
+    at.session_state["step"] = 4  # as the stepper reports after a pause
+    at.selectbox(key="order").set_value("variance").run()  # a view change redraws at that step
+    for m in heatmaps(at):
+        shape = m["layout"]["shapes"][0]
+        assert (shape["x0"], shape["x1"]) == (3.5, 4.5)
+
+
+def test_order_unit_and_gate_controls():
+    mid = first_id("sentiment")
+    at = pick(fresh(), mid)
+    before = heatmaps(at)[0]["data"][0]["y"]
+    at.selectbox(key="order").set_value("variance").run()
+    after = heatmaps(at)[0]["data"][0]["y"]
+    assert sorted(before) == sorted(after) and before != after
+    at.selectbox(key="order_by-lstm").set_value("f").run()
+    assert not at.exception
+    unit = at.selectbox(key=f"unit-{mid}")
+    unit.set_value(unit.options[3]).run()
+    assert not at.exception
+    assert f"unit {unit.options[3]}" in " ".join(m.value for m in at.markdown).replace("**", "")
+
+
+def test_example_picker_fills_the_sentence():
+    mid = first_id("sentiment")
+    at = pick(fresh(), mid)
+    box = at.selectbox(key=f"example-{mid}")
+    box.set_value(box.options[2]).run()
+    assert at.text_area(key=f"text-{mid}").value == box.options[2]
+
+
+def test_gru_convention_switch():
+    mid = first_id("sentiment", "gru")
+    at = pick(fresh(), mid)
+    gates = [m["layout"]["meta"]["gate"] for m in heatmaps(at)]
+    assert "z" in gates and "u" not in gates
+    z = next(m for m in heatmaps(at) if m["layout"]["meta"]["gate"] == "z")
+    at.radio(key="convention").set_value("u").run()
+    u = next(m for m in heatmaps(at) if m["layout"]["meta"]["gate"] == "u")
+    assert "1 − z" in u["layout"]["title"]["text"]
+    assert z["data"][0]["z"] != u["data"][0]["z"]
+
+
+def test_bidirectional_shows_both_directions_aligned():
+    mid = first_id("sentiment", "lstm", bi=True)
+    at = pick(fresh(), mid)
+    titles = [m["layout"]["title"]["text"] for m in heatmaps(at)]
+    assert sum("forward" in t for t in titles) == 6 and sum("backward" in t for t in titles) == 6
+    xs = {json.dumps(m["data"][0]["x"]) for m in heatmaps(at)}
+    assert len(xs) == 1  # the same tokens on every chart
+    at.selectbox(key="direction").set_value((1,)).run()
+    assert all("backward" in m["layout"]["title"]["text"] for m in heatmaps(at))
+
+
+def test_language_switch():
+    at = fresh()
+    at.radio(key="lang").set_value("zh").run()
+    assert not at.exception
+    assert at.title[0].value.startswith("Gatescope")
+    assert "句子" in [t.label for t in at.text_area]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "   ", "<script>alert(1)</script>", "<b>bold</b> %{z} &amp;", "\u202eevil\u202c 😀 中文\x00",
+     "x" * 20000],
+)
+def test_bad_input_gets_a_message_not_a_traceback(text):
+    mid = first_id("charlm" if text.strip() else "sentiment")  # word models read "   " as nothing
+    at = pick(fresh(), mid)
+    at.text_area(key=f"text-{mid}").set_value(text).run()
+    assert not at.exception
+    if not text.strip():
+        assert at.info and not at.get("plotly_chart")
+    elif len(text) > 2000:
+        assert "2,000" in at.warning[0].value
+        assert at.text_area(key=f"text-{mid}").value == text  # nothing lost
+    else:
+        for m in heatmaps(at):
+            assert "<script>" not in json.dumps(m) and "<b>" not in json.dumps(m)
+
+
+def test_uploads_refuse_pickles_and_load_safetensors(tmp_path):
+    import pickle
+
+    import cells
+    from app.zoo import model_from_upload
+
+    marker = tmp_path / "pwned"
+
+    class Hostile:
+        def __reduce__(self):
+            return (open, (str(marker), "w"))
+
+    payload = pickle.dumps(Hostile())
+    for name in ("model.pt", "weights.safetensors", "model.pkl"):
+        with pytest.raises(cells.ModelFileError, match="pickle|safetensors"):
+            model_from_upload([(name, payload), ("card.json", b"{}")])
+    assert not marker.exists()
+    with pytest.raises(cells.ModelFileError, match="expected one .safetensors"):
+        model_from_upload([("card.json", b"{}")])
+    folder = next(iter(sorted(MODELS_DIR().glob("*/card.json")))).parent
+    model = model_from_upload(
+        [(f.name, f.read_bytes()) for f in (folder / "weights.safetensors", folder / "card.json")]
+    )
+    assert cells.trace(model, "abc").steps > 0
+
+
+def MODELS_DIR():
+    from tests.conftest import MODELS
+
+    return MODELS
