@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from cells.activations import sigmoid, tanh
+from cells.activations import aligned, sigmoid, tanh
 
 GATES = ("i", "f", "g", "o", "c", "h")
 SIGMOID_GATES = ("i", "f", "o")
@@ -29,18 +29,26 @@ def run_direction(
     h0: np.ndarray,  # (H,)
     c0: np.ndarray,  # (H,)
 ) -> dict[str, np.ndarray]:
-    """Step the recurrence over T steps; return every gate and state, each (T, H)."""
+    """Step the recurrence over T steps; return every gate and state, each (T, H).
+
+    Every step writes straight into its row of the output arrays and into buffers made once here,
+    so the loop spends its time on the equations, not on allocating.
+    """
     steps, hidden = x_part.shape[0], weight_hh.shape[1]
     out = {k: np.empty((steps, hidden), np.float32) for k in GATES}
-    w_hh_t = np.ascontiguousarray(weight_hh.T)  # (H, 4H)
-    b_hh = np.zeros(4 * hidden, np.float32) if bias_hh is None else bias_hh
+    w_hh_t = aligned(weight_hh.T)  # (H, 4H)
+    x_b = x_part if bias_hh is None else x_part + bias_hh  # (T, 4H): W_i* x_t + b_i* + b_h*
+    pre = aligned(np.empty(4 * hidden, np.float32))  # (4H,) pre-activations of i, f, g, o
+    pre_i, pre_f, pre_g, pre_o = (pre[k * hidden : (k + 1) * hidden] for k in range(4))
+    f_c, i_g, tanh_c = (np.empty(hidden, np.float32) for _ in range(3))  # scratch
     h, c = h0, c0
-    for t in range(steps):
-        pre = x_part[t] + (h @ w_hh_t + b_hh)  # (4H,) pre-activations of i, f, g, o
-        i = sigmoid(pre[0:hidden], out["i"][t])
-        f = sigmoid(pre[hidden : 2 * hidden], out["f"][t])
-        g = tanh(pre[2 * hidden : 3 * hidden], out["g"][t])
-        o = sigmoid(pre[3 * hidden :], out["o"][t])
-        c = np.add(f * c, i * g, out=out["c"][t])
-        h = np.multiply(o, np.tanh(c), out=out["h"][t])
+    for x_b_t, i, f, g, o, c_t, h_t in zip(x_b, *(out[k] for k in GATES), strict=True):
+        np.matmul(h, w_hh_t, out=pre)  # W_h* h_(t−1)
+        pre += x_b_t  # + W_i* x_t + b_i* + b_h*
+        sigmoid(pre_i, out=i)  # i_t = σ(…)
+        sigmoid(pre_f, out=f)  # f_t = σ(…)
+        tanh(pre_g, out=g)  # g_t = tanh(…)
+        sigmoid(pre_o, out=o)  # o_t = σ(…)
+        c = np.add(np.multiply(f, c, out=f_c), np.multiply(i, g, out=i_g), out=c_t)  # f⊙c + i⊙g
+        h = np.multiply(o, tanh(c, out=tanh_c), out=h_t)  # h_t = o_t ⊙ tanh(c_t)
     return out

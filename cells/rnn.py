@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from cells.activations import tanh
+from cells.activations import aligned, tanh
 
 GATES = ("h",)
 SIGMOID_GATES: tuple[str, ...] = ()
@@ -28,7 +28,7 @@ def run_direction(
     """Step the recurrence over T steps; return the hidden state, (T, H)."""
     steps, hidden = x_part.shape[0], weight_hh.shape[1]
     out = {"h": np.empty((steps, hidden), np.float32)}
-    w_hh_t = np.ascontiguousarray(weight_hh.T)  # (H, H)
+    w_hh_t = aligned(weight_hh.T)  # (H, H)
     b_hh = np.zeros(hidden, np.float32) if bias_hh is None else bias_hh
     h = h0
     for t in range(steps):
