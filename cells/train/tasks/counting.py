@@ -120,14 +120,11 @@ def evaluate(model: cells.Model, max_n: int = EVAL_MAX_N) -> dict:
     train_max = int(model.card.get("training", {}).get("max_n", TRAIN_MAX_N))
     first_wrong = check(model, task, max_n)
     best = max_n if first_wrong == 0 else first_wrong - 1
-    prefix, ok = _prefix_ok(model, task, train_max)
-    in_train = sum(_right_on(model, task, n, prefix, ok) for n in range(1, train_max + 1))
     return {
         "max_n_all_correct": best,
         "first_wrong_n": first_wrong,  # 0: none wrong up to checked_up_to
         "checked_up_to": max_n,
         "train_max_n": train_max,
-        "right_in_training_range": int(in_train),  # how many n in 1..train_max_n are right
         "generalizes_beyond_training": int(best > train_max),
     }
 

@@ -1,0 +1,188 @@
+"""Re-measure every shipped model with ``cells`` alone (no torch) and check the cards' numbers.
+
+    python -m cells.train.metrics                 # every model under assets/models/
+    python -m cells.train.metrics --only agreement anbn
+
+For each model folder, its card's ``task`` picks a module of ``cells.train.tasks`` (``TASKS``);
+that module's ``evaluate(model)`` gives the held-out metrics. One markdown table per task is
+printed (metrics as rows, models as columns). The exit code is 1 if any number differs from the
+card's ``metrics`` by more than 1e-6 (relative), if a metric is missing on either side, or if a
+task has no module; each difference is named.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.abc
+import math
+import sys
+import time
+from pathlib import Path
+
+import cells
+
+MODELS = Path("assets/models")
+REL_TOL = 1e-6
+
+# card["task"] -> the NumPy-only module with evaluate(model) -> dict
+TASKS: dict[str, str] = {
+    "charlm": "cells.train.tasks.charlm",
+    "sentiment": "cells.train.tasks.sentiment",
+    "names": "cells.train.tasks.names",
+    "sunspots": "cells.train.tasks.sunspots",  # the time-series models
+    "timeseries": "cells.train.tasks.timeseries",  # for cards that name the task generically
+    "anbn": "cells.train.tasks.counting",
+    "anbncn": "cells.train.tasks.counting",
+    "agreement": "cells.train.tasks.agreement",
+}
+
+
+class TaskError(RuntimeError):
+    """A card's task has no usable evaluation module."""
+
+
+class _NoTorch(importlib.abc.MetaPathFinder):
+    """Refuses ``import torch``: these numbers must come from cells alone."""
+
+    def find_spec(self, name, path=None, target=None):  # noqa: ANN001 - importlib's protocol
+        if name == "torch" or name.startswith("torch."):
+            raise ImportError(
+                "cells.train.metrics measures with cells alone: a task module tried to import"
+                f" {name!r}; keep cells/train/tasks/*.py NumPy-only"
+            )
+        return None
+
+
+def forbid_torch() -> None:
+    if "torch" in sys.modules:
+        raise SystemExit("cells.train.metrics: torch is already imported; run it in a fresh process")
+    if not any(isinstance(f, _NoTorch) for f in sys.meta_path):
+        sys.meta_path.insert(0, _NoTorch())
+
+
+def task_module(task: str):
+    """The evaluation module of ``task``, or a TaskError saying what is missing."""
+    name = TASKS.get(task)
+    if name is None:
+        raise TaskError(f"no evaluation module registered for task {task!r}; known: {sorted(TASKS)}")
+    try:
+        module = importlib.import_module(name)
+    except ModuleNotFoundError as e:
+        if e.name and name.startswith(e.name):
+            raise TaskError(f"task {task!r}: its module {name} does not exist (yet)") from e
+        raise
+    if not callable(getattr(module, "evaluate", None)):
+        raise TaskError(f"task {task!r}: {name} has no evaluate(model)")
+    return module
+
+
+def flatten(d: dict, prefix: str = "") -> dict[str, object]:
+    """``{"a": {"b": 1}}`` -> ``{"a/b": 1}``; lists are kept as values."""
+    out: dict[str, object] = {}
+    for k, v in d.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict):
+            out.update(flatten(v, key + "/"))
+        else:
+            out[key] = v
+    return out
+
+
+def same(a: object, b: object) -> bool:
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a == b
+    if isinstance(a, int | float) and isinstance(b, int | float):
+        if math.isnan(a) or math.isnan(b):
+            return math.isnan(a) and math.isnan(b)
+        return abs(a - b) <= REL_TOL * max(abs(a), abs(b)) or a == b
+    if isinstance(a, list | tuple) and isinstance(b, list | tuple):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
+    return a == b
+
+
+def compare(card_metrics: dict, measured: dict) -> list[str]:
+    """Every difference between the card's metrics and the measured ones, in words."""
+    want, got = flatten(card_metrics), flatten(measured)
+    diffs = []
+    for key in want:
+        if key not in got:
+            diffs.append(f"{key}: in the card ({want[key]!r}) but not measured")
+        elif not same(want[key], got[key]):
+            diffs.append(f"{key}: card {want[key]!r}, measured {got[key]!r}")
+    diffs += [f"{key}: measured {got[key]!r} but not in the card" for key in got if key not in want]
+    return diffs
+
+
+def fmt(v: object) -> str:
+    if isinstance(v, float):
+        return f"{v:.6g}"
+    return str(v)
+
+
+def table(task: str, rows: dict[str, dict], bad: dict[str, set[str]]) -> str:
+    """Markdown: one row per metric, one column per model; a mismatch is marked ≠card."""
+    ids = sorted(rows)
+    keys: list[str] = []
+    for i in ids:
+        keys += [k for k in flatten(rows[i]) if k not in keys]
+    lines = [f"### {task}", "", "| metric | " + " | ".join(ids) + " |",
+             "|---|" + "---|" * len(ids)]
+    for k in keys:
+        cells_ = []
+        for i in ids:
+            v = flatten(rows[i]).get(k, "")
+            cells_.append(fmt(v) + (" ≠card" if k in bad.get(i, set()) else ""))
+        lines.append(f"| {k} | " + " | ".join(cells_) + " |")
+    return "\n".join(lines)
+
+
+def model_folders(root: Path = MODELS) -> list[Path]:
+    return sorted(p for p in root.iterdir() if (p / "card.json").is_file()) if root.is_dir() else []
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--only", nargs="+", metavar="TASK", help="only models of these tasks (or ids)")
+    p.add_argument("--models", type=Path, default=MODELS, help="folder of model folders")
+    a = p.parse_args(argv)
+    forbid_torch()
+    by_task: dict[str, dict[str, dict]] = {}
+    bad: dict[str, set[str]] = {}
+    problems: list[str] = []
+    folders = model_folders(a.models)
+    if not folders:
+        problems.append(f"no model folders under {a.models}")
+    for folder in folders:
+        model = cells.load(folder)
+        task = str(model.card.get("task", ""))
+        if a.only and task not in a.only and model.id not in a.only:
+            continue
+        start = time.time()
+        try:
+            measured = task_module(task).evaluate(model)
+        except TaskError as e:
+            problems.append(f"{model.id}: {e}")
+            continue
+        diffs = compare(model.card.get("metrics") or {}, measured)
+        if diffs:
+            bad[model.id] = {d.split(":", 1)[0] for d in diffs}
+            problems += [f"{model.id}: {d}" for d in diffs]
+        by_task.setdefault(task, {})[model.id] = measured
+        print(f"measured {model.id} ({task}) in {time.time() - start:.1f} s", file=sys.stderr)
+    if a.only and not by_task and not problems:
+        problems.append(f"--only {a.only}: no model of these tasks under {a.models}")
+    for task in sorted(by_task):
+        print(table(task, by_task[task], bad) + "\n")
+    if "torch" in sys.modules:  # belt and braces: the finder above should have stopped it
+        problems.append("torch was imported while measuring")
+    if problems:
+        print("DIFFERENCES / PROBLEMS:\n" + "\n".join(f"- {x}" for x in problems))
+        return 1
+    n = sum(len(v) for v in by_task.values())
+    print(f"all {n} models: measured metrics equal their cards' (rel. tol. {REL_TOL:g})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
