@@ -154,7 +154,11 @@ def main(argv: list[str] | None = None) -> int:
     if not folders:
         problems.append(f"no model folders under {a.models}")
     for folder in folders:
-        model = cells.load(folder)
+        try:
+            model = cells.load(folder)
+        except cells.ModelFileError as e:
+            problems.append(f"{folder.name}: does not load: {e}")
+            continue
         task = str(model.card.get("task", ""))
         if a.only and task not in a.only and model.id not in a.only:
             continue
