@@ -1,0 +1,61 @@
+"""The sidebar: language, the model (shipped or uploaded) and its card."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+import cells
+from app import zoo
+from app.i18n import LANGS
+from app.i18n import t as strings
+
+
+def language_ui() -> dict:
+    lang = st.sidebar.radio(
+        "Language / 语言", list(LANGS), format_func=LANGS.get, key="lang", horizontal=True
+    )
+    return strings(lang)
+
+
+def upload_ui(L: dict) -> cells.Model | None:
+    with st.sidebar.expander(L["upload"]):
+        files = st.file_uploader(
+            L["upload"], accept_multiple_files=True, key="upload", help=L["upload_help"],
+            label_visibility="collapsed",
+        )
+        if not files:
+            return None
+        try:
+            model = zoo.model_from_upload([(f.name, f.getvalue()) for f in files])
+        except cells.ModelFileError as e:
+            st.error(L["upload_bad"].format(error=e))
+            return None
+        st.success(L["upload_ok"].format(name=model.card.get("title", model.id)))
+        return model if st.checkbox(L["use_upload"], value=True, key="use_upload") else None
+
+
+def model_ui(L: dict) -> cells.Model | None:
+    folder = str(zoo.models_dir())
+    entries = zoo.catalogue(folder)
+    if not entries:
+        st.error(L["no_models"].format(folder=folder))
+        return None
+    tasks = list(dict.fromkeys(e.task_title for e in entries))
+    task = st.sidebar.selectbox(L["task"], tasks, key="task")
+    options = [e for e in entries if e.task_title == task]
+    entry = st.sidebar.radio(
+        L["architecture"], options, format_func=lambda e: zoo.ARCH_NAMES.get(e.arch, e.arch),
+        key=f"arch-{task}", horizontal=True,
+    )
+    return zoo.load_model(entry.id, folder)
+
+
+def card_ui(model: cells.Model, L: dict) -> None:
+    card = model.card
+    st.sidebar.markdown(f"**{card.get('title', model.id)}**")
+    if card.get("summary"):
+        st.sidebar.caption(card["summary"])
+    if card.get("metric_summary"):
+        st.sidebar.caption(f"{L['metrics']}: {card['metric_summary']}")
+    with st.sidebar.expander(L["card"]):
+        st.json({k: v for k, v in card.items() if k not in ("tokenizer",)}, expanded=False)
