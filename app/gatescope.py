@@ -14,12 +14,14 @@ if str(ROOT) not in sys.path:  # `streamlit run app/gatescope.py` puts only app/
 
 import streamlit as st  # noqa: E402
 
+from app import urlstate  # noqa: E402
 from app.sidebar import card_ui, language_ui, model_ui, upload_ui  # noqa: E402
 from app.views import explorer  # noqa: E402
 
 
 def main() -> None:
     st.set_page_config(page_title="Gatescope", page_icon="🔬", layout="wide")
+    urlstate.start()
     L = language_ui()
     st.title(L["title"])
     st.caption(L["tagline"])
@@ -29,6 +31,7 @@ def main() -> None:
         return
     card_ui(model, L)
     explorer.render(model, L)
+    urlstate.publish()
 
 
 main()

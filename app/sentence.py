@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 import cells
+from app import urlstate
 
 MAX_TOKENS = 2000
 MAX_CHARS = 100_000
@@ -25,6 +26,7 @@ def text_ui(model: cells.Model, L: dict) -> str:
     if model.tokenizer.kind in ("char", "word"):
         samples += [s for s in SEED_EXAMPLES if s not in samples]
     key = f"text-{model.id}"
+    urlstate.seed(key, urlstate.take("text"))
     if key not in st.session_state:
         st.session_state[key] = samples[0] if samples else ""
 
@@ -36,8 +38,10 @@ def text_ui(model: cells.Model, L: dict) -> str:
     if samples:
         st.selectbox(L["example"], [L["example_none"], *samples], key=f"example-{model.id}",
                      on_change=use_example)
-    return st.text_area(L["sentence"], key=key, help=L["sentence_help"], max_chars=MAX_CHARS,
+    text = st.text_area(L["sentence"], key=key, help=L["sentence_help"], max_chars=MAX_CHARS,
                         height=80)
+    urlstate.note("text", text)
+    return text
 
 
 def limit_tokens(model: cells.Model, text: str, L: dict) -> str:

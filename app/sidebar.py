@@ -5,15 +5,17 @@ from __future__ import annotations
 import streamlit as st
 
 import cells
-from app import zoo
+from app import urlstate, zoo
 from app.i18n import LANGS
 from app.i18n import t as strings
 
 
 def language_ui() -> dict:
+    urlstate.seed("lang", urlstate.take("lang"), list(LANGS))
     lang = st.sidebar.radio(
         "Language / 语言", list(LANGS), format_func=LANGS.get, key="lang", horizontal=True
     )
+    urlstate.note("lang", lang)
     return strings(lang)
 
 
@@ -41,12 +43,18 @@ def model_ui(L: dict) -> cells.Model | None:
         st.error(L["no_models"].format(folder=folder))
         return None
     tasks = list(dict.fromkeys(e.task_title for e in entries))
+    wanted_id = urlstate.take("model")
+    wanted = next((e for e in entries if e.id == wanted_id), None)
+    if wanted is not None:
+        urlstate.seed("task", wanted.task_title)
+        urlstate.seed(f"arch-{wanted.task_title}", wanted)
     task = st.sidebar.selectbox(L["task"], tasks, key="task")
     options = [e for e in entries if e.task_title == task]
     entry = st.sidebar.radio(
         L["architecture"], options, format_func=lambda e: zoo.ARCH_NAMES.get(e.arch, e.arch),
         key=f"arch-{task}", horizontal=True,
     )
+    urlstate.note("model", entry.id)
     return zoo.load_model(entry.id, folder)
 
 

@@ -200,3 +200,23 @@ def MODELS_DIR():
     from tests.conftest import MODELS
 
     return MODELS
+
+
+def test_link_restores_the_view():
+    mid = first_id("sentiment", "gru")
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    text = "the acting was not good"
+    for k, v in {"model": mid, "text": text, "step": "3", "unit": "5", "order": "variance",
+                 "by": "z", "conv": "u", "lang": "zh"}.items():
+        at.query_params[k] = v
+    at.run()
+    assert not at.exception
+    assert at.radio(key="lang").value == "zh"
+    assert at.text_area(key=f"text-{mid}").value == text
+    assert at.selectbox(key=f"unit-{mid}").value == 5
+    assert at.radio(key="convention").value == "u"
+    maps = heatmaps(at)
+    assert {m["layout"]["meta"]["gate"] for m in maps} == {"r", "u", "n", "h"}
+    assert all(m["layout"]["shapes"][0]["x0"] == 2.5 for m in maps)  # drawn at step 3
+    # and the page writes its state back into the link
+    assert at.query_params["model"] == [mid] or at.query_params["model"] == mid

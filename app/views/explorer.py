@@ -8,7 +8,7 @@ import numpy as np
 import streamlit as st
 
 import cells
-from app import charts
+from app import charts, urlstate
 from app.colour import text_colour, value_colour
 from app.labels import html_safe
 from app.payload import sequence_id, stepper_payload
@@ -33,30 +33,46 @@ class View:
     convention: str  # "z" | "u"
 
 
+DIRECTION_CODES = {(0,): "f", (1,): "b", (0, 1): "fb"}
+
+
 def view_ui(model: cells.Model, trace: cells.Trace, L: dict) -> View:
     rec = model.recurrent
     cols = st.columns(5)
     layer = 0
     if rec.num_layers > 1:
+        urlstate.seed("layer", urlstate.take_int("layer"), list(range(rec.num_layers)))
         layer = cols[0].selectbox(L["layer"], list(range(rec.num_layers)), key="layer")
     directions: tuple[int, ...] = (0,)
     if rec.bidirectional:
         names = {(0,): L["forward"], (1,): L["backward"], (0, 1): L["both"]}
+        codes = {v: k for k, v in DIRECTION_CODES.items()}
+        urlstate.seed("direction", codes.get(urlstate.take("dir") or ""))
         directions = cols[1].selectbox(L["direction"], list(names), format_func=names.get,
                                        index=2, key="direction")
     options = L["order_options"]
+    urlstate.seed("order", urlstate.take("order"), list(options))
     order = cols[2].selectbox(L["order"], list(options), format_func=options.get, key="order")
+    urlstate.seed(f"order_by-{rec.cell}", urlstate.take("by"), list(rec.gate_names))
     order_by = cols[3].selectbox(L["order_by"], list(rec.gate_names), index=len(rec.gate_names) - 1,
                                  key=f"order_by-{rec.cell}")
     gates = trace.gates(layer, directions[0])
     ranked = charts.unit_order(gates, order, order_by)
+    urlstate.seed(f"unit-{model.id}", urlstate.take_int("unit"), ranked)
     unit = cols[4].selectbox(L["unit"], ranked, key=f"unit-{model.id}", help=L["unit_help"])
     convention = "z"
     if rec.cell in ("gru", "sgru"):
+        urlstate.seed("convention", urlstate.take("conv"), ["z", "u"])
         convention = st.radio(L["convention"], ["z", "u"], horizontal=True, key="convention",
                               format_func=lambda c: L[f"convention_{c}"])
         st.caption(L["convention_note"])
-    return View(layer, directions, order, order_by, int(unit), convention)
+    view = View(layer, directions, order, order_by, int(unit), convention)
+    for name, value in (("layer", layer if rec.num_layers > 1 else None),
+                        ("dir", DIRECTION_CODES[directions] if rec.bidirectional else None),
+                        ("order", order if order != "index" else None), ("by", order_by),
+                        ("unit", int(unit)), ("conv", convention if rec.cell in ("gru", "sgru") else None)):
+        urlstate.note(name, value)
+    return view
 
 
 def shown(gates: dict[str, np.ndarray], key: str, convention: str) -> tuple[str, np.ndarray]:
@@ -70,8 +86,8 @@ def anchor_step(view_key: tuple, seq: str) -> int:
     """The step the charts are drawn with: fixed while only the step moves, so that stepping never
     changes (and re-sends) a figure; the browser moves the cursors itself."""
     state = st.session_state
-    if state.get("seq") != seq:
-        state["seq"], state["step"] = seq, 0
+    if state.get("seq") != seq:  # a new sentence starts at step 0, or where the link says
+        state["seq"], state["step"] = seq, max(0, urlstate.take_int("step") or 0)
     if state.get("view_key") != view_key:
         state["view_key"], state["anchor"] = view_key, state.get("step", 0)
     return int(state.get("anchor", 0))
@@ -149,6 +165,7 @@ def render(model: cells.Model, L: dict) -> None:
     step = stepper_ui(payload, key=f"stepper-{seq}")
     if step is not None:
         st.session_state["step"] = step
+    urlstate.note("step", st.session_state.get("step", 0))
     gates_ui(model, trace, view, anchor, L)
     output_ui(model, trace, anchor, L)
     unit_text_ui(trace, view, L)
