@@ -15,22 +15,35 @@ if str(ROOT) not in sys.path:  # `streamlit run app/gatescope.py` puts only app/
 import streamlit as st  # noqa: E402
 
 from app import urlstate  # noqa: E402
+from app.presentation import presentation_ui  # noqa: E402
 from app.sidebar import card_ui, language_ui, model_ui, upload_ui  # noqa: E402
-from app.views import explorer  # noqa: E402
+from app.views import compare, explorer, pairs  # noqa: E402
+
+VIEWS = {"explorer": explorer, "compare": compare, "pairs": pairs}
+
+
+def view_picker_ui(L: dict) -> str:
+    urlstate.seed("view", urlstate.take("view"), list(VIEWS))
+    view = st.sidebar.radio(L["view"], list(VIEWS), format_func=L["views"].get, key="view")
+    urlstate.note("view", view)
+    return view
 
 
 def main() -> None:
     st.set_page_config(page_title="Gatescope", page_icon="🔬", layout="wide")
     urlstate.start()
     L = language_ui()
-    st.title(L["title"])
-    st.caption(L["tagline"])
+    view = view_picker_ui(L)
+    presenting = presentation_ui(L)
+    if not presenting:
+        st.title(L["title"])
+        st.caption(L["tagline"])
     uploaded = upload_ui(L)
     model = uploaded or model_ui(L)
     if model is None:
         return
     card_ui(model, L)
-    explorer.render(model, L)
+    VIEWS[view].render(model, L)
     urlstate.publish()
 
 

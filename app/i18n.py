@@ -52,6 +52,58 @@ EN: dict[str, object] = {
     "use_upload": "Use the uploaded model",
     "bidi_note": "Forward and backward runs, aligned to the same tokens: the backward run reads "
     "the sentence from the end, so its state at a token summarises what comes after it.",
+    "view": "View",
+    "views": {
+        "explorer": "Explorer",
+        "compare": "Side by side",
+        "pairs": "Minimal pairs",
+        "gradients": "Vanishing gradients",
+        "intervene": "Interventions",
+        "saturation": "Gate saturation",
+        "findunit": "Find the unit",
+    },
+    "export": "Export",
+    "export_csv": "Trace as CSV",
+    "export_npz": "Trace as NPZ",
+    "export_png": "Each chart saves itself as PNG: use the camera button in its top-right corner.",
+    "export_snippet": "Reproduce these numbers with PyTorch from the model files:",
+    "present": "Presentation mode",
+    "present_help": "Large type and high contrast for a projector; controls tucked away.",
+    "controls": "Controls",
+    "how_to_read": "How to read this",
+    "explorer_how": "Each heatmap is one gate or state: a row per unit, a column per token. Bright "
+    "(yellow) gates are open (near 1), dark ones closed (near 0); blue is positive and red negative "
+    "for the candidate and the states. The pink frame is the current step: step with ← and →.",
+    "compare": {
+        "how": "The same sentence through the LSTM, GRU and RNN trained on the same task. Rows line "
+        "up gates that play the same role: what is kept of the old state (LSTM forget f, GRU z), what "
+        "is written (LSTM input i, GRU 1 − z), the candidate, and the hidden state. One cursor for all.",
+        "roles": {
+            "keep": "Kept from the old state: LSTM forget gate f ↔ GRU z",
+            "write": "Written from the candidate: LSTM input gate i ↔ GRU 1 − z",
+            "candidate": "Candidate: LSTM g ↔ GRU n",
+            "output": "Output gate (LSTM only)",
+            "reset": "Reset gate (GRU only)",
+            "hidden": "Hidden state h",
+        },
+        "missing": {
+            "keep": "The {cell} has no gate that keeps: it rewrites its whole state every step.",
+            "write": "The {cell} has no gate that writes: every step writes everything.",
+            "candidate": "The {cell} has no separate candidate: its new state is the candidate.",
+            "output": "The {cell} has no output gate: its whole state is its output.",
+            "reset": "The {cell} has no reset gate.",
+            "hidden": "",
+        },
+    },
+    "pairs": {
+        "how": "Two sentences that differ in one word. Each heatmap shows sentence B minus sentence A, "
+        "position by position: white where the model does the same, colour where the change matters.",
+        "sentence_a": "Sentence A",
+        "sentence_b": "Sentence B",
+        "too_long": "Minimal pairs read at most {limit:,} tokens per sentence.",
+        "verdicts": "Output at the last token — A: {a} · B: {b}",
+        "difference": "B − A: {gate} (colour range ±{bound})",
+    },
     "stepper": {
         "tokens": "tokens",
         "step": "step",
@@ -135,6 +187,58 @@ ZH: dict[str, object] = {
     "use_upload": "使用上传的模型",
     "bidi_note": "正向和反向两次运行按同一组词元对齐：反向运行从句末读起，"
     "所以它在某个词元处的状态概括的是这个词之后的内容。",
+    "view": "视图",
+    "views": {
+        "explorer": "逐步观察",
+        "compare": "并排对比",
+        "pairs": "最小对比句",
+        "gradients": "梯度消失",
+        "intervene": "干预实验",
+        "saturation": "门的饱和度",
+        "findunit": "找出关键单元",
+    },
+    "export": "导出",
+    "export_csv": "导出轨迹（CSV）",
+    "export_npz": "导出轨迹（NPZ）",
+    "export_png": "每张图都可以存成 PNG：点图右上角的相机按钮。",
+    "export_snippet": "用 PyTorch 从模型文件复现这些数字：",
+    "present": "演示模式",
+    "present_help": "大字号、高对比度，适合投影；控件收起。",
+    "controls": "控件",
+    "how_to_read": "怎么看这张图",
+    "explorer_how": "每张热力图对应一个门或状态：每行是一个单元，每列是一个词元。门的颜色越亮（黄）"
+    "表示越接近 1（打开），越暗表示越接近 0（关闭）；候选值和状态用蓝色表示正、红色表示负。"
+    "粉色方框是当前这一步，用 ← 和 → 逐步移动。",
+    "compare": {
+        "how": "同一句话分别交给在同一任务上训练的 LSTM、GRU 和 RNN。每一行把作用相同的门放在一起："
+        "保留多少旧状态（LSTM 的遗忘门 f，GRU 的 z）、写入多少新内容（LSTM 的输入门 i，GRU 的 1 − z）、"
+        "候选值，以及隐藏状态。所有图共用一个时间光标。",
+        "roles": {
+            "keep": "保留旧状态：LSTM 遗忘门 f ↔ GRU 的 z",
+            "write": "写入候选值：LSTM 输入门 i ↔ GRU 的 1 − z",
+            "candidate": "候选值：LSTM 的 g ↔ GRU 的 n",
+            "output": "输出门（只有 LSTM 有）",
+            "reset": "重置门（只有 GRU 有）",
+            "hidden": "隐藏状态 h",
+        },
+        "missing": {
+            "keep": "{cell} 没有负责“保留”的门：每一步都会改写整个状态。",
+            "write": "{cell} 没有负责“写入”的门：每一步都全部写入。",
+            "candidate": "{cell} 没有单独的候选值：新状态本身就是候选值。",
+            "output": "{cell} 没有输出门：整个状态直接作为输出。",
+            "reset": "{cell} 没有重置门。",
+            "hidden": "",
+        },
+    },
+    "pairs": {
+        "how": "两句话只差一个词。每张热力图显示句子 B 减去句子 A 的差，按位置对齐："
+        "白色表示模型的反应相同，有颜色的地方说明这个改动起了作用。",
+        "sentence_a": "句子 A",
+        "sentence_b": "句子 B",
+        "too_long": "最小对比句每句最多读 {limit:,} 个词元。",
+        "verdicts": "最后一个词元处的输出 —— A：{a} · B：{b}",
+        "difference": "B − A：{gate}（颜色范围 ±{bound}）",
+    },
     "stepper": {
         "tokens": "词元",
         "step": "第几步",

@@ -101,4 +101,16 @@ def stepper_payload(
         "eq": {k: rounded(v) for k, v in eq.items()},
         "out": output_payload(trace, card, text),
         "text": text,
+        "compact": _is_char(card),
     }
+
+
+def _is_char(card: dict) -> bool:
+    return (card.get("tokenizer") or {}).get("kind") == "char"
+
+
+def tokens_only_payload(tokens: list[str], seq: str, step: int, text: dict, compact: bool) -> dict:
+    """A stepper with the token strip and controls only (views that compare several runs)."""
+    return {"seq": seq, "nonce": 0, "step": int(step), "tokens": list(tokens), "cell": "",
+            "gru_n": False, "convention": "z", "unit": 0, "gate_order": [], "eq": {}, "out": None,
+            "text": text, "compact": compact}

@@ -92,7 +92,7 @@ export default function (component) {
   parentElement.appendChild(root);
 
   // token strip
-  const strip = el("div", "gs-strip");
+  const strip = el("div", data.compact ? "gs-strip gs-compact" : "gs-strip");
   strip.setAttribute("aria-label", L.tokens);
   const spans = data.tokens.map((tok, t) => {
     const s = el("span", "gs-tok", visible(tok));
@@ -130,7 +130,11 @@ export default function (component) {
   panels.append(eqPanel, outPanel);
   root.appendChild(panels);
 
+  const hasEq = data.eq && Object.keys(data.eq).length > 0;
+  if (!hasEq) eqPanel.style.display = "none";
+  if (!data.out) outPanel.style.display = "none";
   function drawEquations(t) {
+    if (!hasEq) return;
     eqPanel.replaceChildren();
     eqPanel.appendChild(el("h4", "", `${L.unit} ${data.unit} · ${L.step} ${t} · “${visible(data.tokens[t])}”`));
     const table = el("table");

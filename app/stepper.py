@@ -7,6 +7,8 @@ from pathlib import Path
 
 import streamlit as st
 
+from app import urlstate
+
 HERE = Path(__file__).parent
 _component = st.components.v2.component(
     "gatescope_stepper",
@@ -21,3 +23,24 @@ def stepper_ui(payload: dict, key: str = "stepper") -> int | None:
                         on_step_change=lambda: None)
     step = getattr(result, "step", None)
     return None if step is None else int(step)
+
+
+def anchor_step(view_key: tuple, seq: str) -> int:
+    """The step the charts are drawn with: fixed while only the step moves, so that stepping never
+    changes (and re-sends) a figure; the browser moves the cursors itself."""
+    state = st.session_state
+    if state.get("seq") != seq:  # a new sentence starts at step 0, or where the link says
+        state["seq"], state["step"] = seq, max(0, urlstate.take_int("step") or 0)
+    if state.get("view_key") != view_key:
+        state["view_key"], state["anchor"] = view_key, state.get("step", 0)
+    return int(state.get("anchor", 0))
+
+
+def synced_stepper(payload: dict) -> int:
+    """Mount the stepper for ``payload["seq"]``; keep the server's step and the link in sync."""
+    step = stepper_ui(payload, key=f"stepper-{payload['seq']}")
+    if step is not None:
+        st.session_state["step"] = step
+    current = int(st.session_state.get("step", 0))
+    urlstate.note("step", current)
+    return current

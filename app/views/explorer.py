@@ -8,12 +8,12 @@ import numpy as np
 import streamlit as st
 
 import cells
-from app import charts, urlstate
+from app import charts, export, urlstate
 from app.colour import text_colour, value_colour
 from app.labels import html_safe
 from app.payload import sequence_id, stepper_payload
 from app.sentence import limit_tokens, text_ui, traced
-from app.stepper import stepper_ui
+from app.stepper import anchor_step, synced_stepper
 
 GRID = {  # the order the heatmaps are laid out in, two per row
     "lstm": ["i", "f", "g", "o", "c", "h"],
@@ -82,17 +82,6 @@ def shown(gates: dict[str, np.ndarray], key: str, convention: str) -> tuple[str,
     return key, gates[key]
 
 
-def anchor_step(view_key: tuple, seq: str) -> int:
-    """The step the charts are drawn with: fixed while only the step moves, so that stepping never
-    changes (and re-sends) a figure; the browser moves the cursors itself."""
-    state = st.session_state
-    if state.get("seq") != seq:  # a new sentence starts at step 0, or where the link says
-        state["seq"], state["step"] = seq, max(0, urlstate.take_int("step") or 0)
-    if state.get("view_key") != view_key:
-        state["view_key"], state["anchor"] = view_key, state.get("step", 0)
-    return int(state.get("anchor", 0))
-
-
 def gates_ui(model: cells.Model, trace: cells.Trace, view: View, anchor: int, L: dict) -> None:
     st.subheader(L["gates_heading"])
     if len(view.directions) > 1:
@@ -150,6 +139,8 @@ def unit_text_ui(trace: cells.Trace, view: View, L: dict) -> None:
 
 
 def render(model: cells.Model, L: dict) -> None:
+    with st.expander(L["how_to_read"]):
+        st.markdown(L["explorer_how"])
     text = text_ui(model, L)
     if not text or not model.tokenizer(text):
         st.info(L["empty"])
@@ -162,10 +153,20 @@ def render(model: cells.Model, L: dict) -> None:
     anchor = anchor_step(view_key, seq)
     payload = stepper_payload(trace, model.card, view.layer, view.directions[0], view.unit,
                               anchor, 0, seq, view.convention, L["stepper"])
-    step = stepper_ui(payload, key=f"stepper-{seq}")
-    if step is not None:
-        st.session_state["step"] = step
-    urlstate.note("step", st.session_state.get("step", 0))
+    synced_stepper(payload)
     gates_ui(model, trace, view, anchor, L)
     output_ui(model, trace, anchor, L)
     unit_text_ui(trace, view, L)
+    export_ui(model, trace, text, L)
+
+
+def export_ui(model: cells.Model, trace: cells.Trace, text: str, L: dict) -> None:
+    with st.expander(L["export"]):
+        st.caption(L["export_png"])
+        cols = st.columns(2)
+        cols[0].download_button(L["export_csv"], lambda: export.trace_csv(trace), f"{model.id}-trace.csv",
+                                "text/csv", key="export_csv", on_click="ignore")
+        cols[1].download_button(L["export_npz"], lambda: export.trace_npz(trace), f"{model.id}-trace.npz",
+                                "application/octet-stream", key="export_npz", on_click="ignore")
+        st.markdown(L["export_snippet"])
+        st.code(export.torch_snippet(model, text), language="python")

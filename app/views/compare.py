@@ -1,0 +1,75 @@
+"""Side by side: one sentence through the LSTM, GRU and RNN of the same task, one shared cursor,
+gate roles lined up (LSTM forget ↔ GRU keep-share z, LSTM input ↔ GRU write-share 1 − z; no output
+gate in the GRU, no gates at all in the RNN)."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+import cells
+from app import charts, zoo
+from app.payload import sequence_id, tokens_only_payload
+from app.sentence import limit_tokens, text_ui, traced
+from app.stepper import anchor_step, synced_stepper
+
+# role -> gate that plays it in each cell (None: the cell has nothing in that role)
+ROLES: dict[str, dict[str, str | None]] = {
+    "keep": {"lstm": "f", "gru": "z", "sgru": "z", "rnn": None},
+    "write": {"lstm": "i", "gru": "1-z", "sgru": "1-z", "rnn": None},
+    "candidate": {"lstm": "g", "gru": "n", "sgru": "n", "rnn": None},
+    "output": {"lstm": "o", "gru": None, "sgru": None, "rnn": None},
+    "reset": {"lstm": None, "gru": "r", "sgru": None, "rnn": None},
+    "hidden": {"lstm": "h", "gru": "h", "sgru": "h", "rnn": "h"},
+}
+
+
+def role_values(trace: cells.Trace, gate: str) -> tuple[str, np.ndarray]:
+    gates = trace.gates(0, 0)
+    if gate == "1-z":
+        return "u", 1.0 - gates["z"]
+    return gate, gates[gate]
+
+
+def siblings(model: cells.Model) -> list[cells.Model]:
+    """The unidirectional models of the same task, LSTM first."""
+    folder = str(zoo.models_dir())
+    task = model.card.get("task")
+    entries = [e for e in zoo.catalogue(folder) if e.task == task and not e.arch.startswith("bi")]
+    return [zoo.load_model(e.id, folder) for e in entries] or [model]
+
+
+def render(model: cells.Model, L: dict) -> None:
+    V = L["compare"]
+    st.caption(V["how"])
+    text = text_ui(model, L)
+    if not text or not model.tokenizer(text):
+        st.info(L["empty"])
+        return
+    text = limit_tokens(model, text, L)
+    models = siblings(model)
+    traces = [traced(m.id, text, m) for m in models]
+    tokens = traces[0].tokens
+    seq = sequence_id("compare", *(m.id for m in models), text)
+    anchor = anchor_step((seq,), seq)
+    compact = (model.card.get("tokenizer") or {}).get("kind") == "char"
+    synced_stepper(tokens_only_payload(tokens, seq, anchor, L["stepper"], compact))
+    cols = st.columns(len(models))
+    for col, m in zip(cols, models, strict=True):
+        col.markdown(f"**{zoo.ARCH_NAMES.get(zoo.arch_of(m.card), m.id)}** — "
+                     f"{m.card.get('metric_summary', '')}")
+    for role, by_cell in ROLES.items():
+        if not any(by_cell.get(m.recurrent.cell) for m in models):
+            continue
+        st.markdown(f"#### {V['roles'][role]}")
+        cols = st.columns(len(models))
+        for col, m, tr in zip(cols, models, traces, strict=True):
+            gate = by_cell.get(m.recurrent.cell)
+            if gate is None:
+                col.caption(V["missing"][role].format(cell=cells.CELL_NAMES[m.recurrent.cell]))
+                continue
+            name, values = role_values(tr, gate)
+            fig = charts.heatmap_figure(values, tr.tokens, name, anchor, height=260,
+                                        title=f"{cells.CELL_NAMES[m.recurrent.cell]}: "
+                                        f"{charts.GATE_STYLES[name].title}")
+            col.plotly_chart(fig, key=f"cmp-{role}-{m.id}", theme=None, config={"displaylogo": False})

@@ -1,0 +1,84 @@
+"""Minimal pairs: two sentences that differ in one word, the per-gate differences aligned in time."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+import cells
+from app import charts, urlstate
+from app.payload import sequence_id, tokens_only_payload
+from app.sentence import MAX_TOKENS, traced
+from app.stepper import anchor_step, synced_stepper
+
+DEFAULT_PAIRS = {
+    "sentiment": ("the movie was good .", "the movie was not good ."),
+    "agreement": ("the dog that mrs. smith kept", "the dogs that mrs. smith kept"),
+    "charlm": ("The dog that she kept was", "The dogs that she kept were"),
+}
+
+
+def aligned(a: np.ndarray, b: np.ndarray) -> np.ndarray:  # (Ta, H), (Tb, H) -> (max T, H)
+    """b − a position by position; NaN where one sentence is shorter."""
+    steps = max(len(a), len(b))
+    out = np.full((steps, a.shape[1]), np.nan, np.float32)
+    n = min(len(a), len(b))
+    out[:n] = b[:n] - a[:n]
+    return out
+
+
+def pair_tokens(a: list[str], b: list[str]) -> list[str]:
+    """One label per position: the token itself where both agree, else "a→b"."""
+    steps = max(len(a), len(b))
+    pa, pb = a + [""] * (steps - len(a)), b + [""] * (steps - len(b))
+    return [x if x == y else f"{x}→{y}" for x, y in zip(pa, pb, strict=True)]
+
+
+def pair_ui(model: cells.Model, L: dict) -> tuple[str, str]:
+    V = L["pairs"]
+    default = DEFAULT_PAIRS.get(str(model.card.get("task")), ("", ""))
+    cols = st.columns(2)
+    texts = []
+    for col, name, value in zip(cols, ("a", "b"), default, strict=True):
+        key = f"pair{name}-{model.id}"
+        urlstate.seed(key, urlstate.take(f"pair{name}"))
+        if key not in st.session_state:
+            st.session_state[key] = value
+        texts.append(col.text_input(V[f"sentence_{name}"], key=key, max_chars=5000))
+        urlstate.note(f"pair{name}", texts[-1])
+    return texts[0], texts[1]
+
+
+def render(model: cells.Model, L: dict) -> None:
+    V = L["pairs"]
+    st.caption(V["how"])
+    text_a, text_b = pair_ui(model, L)
+    tok_a, tok_b = model.tokenizer(text_a), model.tokenizer(text_b)
+    if not tok_a or not tok_b:
+        st.info(L["empty"])
+        return
+    if max(len(tok_a), len(tok_b)) > MAX_TOKENS:
+        st.warning(V["too_long"].format(limit=MAX_TOKENS))
+        return
+    ta, tb = traced(model.id, text_a, model), traced(model.id, text_b, model)
+    tokens = pair_tokens(ta.tokens, tb.tokens)
+    seq = sequence_id("pairs", model.id, text_a, text_b)
+    anchor = anchor_step((seq,), seq)
+    compact = (model.card.get("tokenizer") or {}).get("kind") == "char"
+    synced_stepper(tokens_only_payload(tokens, seq, anchor, L["stepper"], compact))
+    if ta.outputs is not None and (model.card.get("head") or {}).get("activation") == "softmax":
+        labels = list(model.card["head"].get("labels") or [])
+        if 0 < len(labels) <= 12:
+            last_a, last_b = ta.outputs[-1], tb.outputs[-1]
+            st.markdown(V["verdicts"].format(
+                a=", ".join(f"{lab} {p:.2f}" for lab, p in zip(labels, last_a, strict=True)),
+                b=", ".join(f"{lab} {p:.2f}" for lab, p in zip(labels, last_b, strict=True))))
+    gates = [g for g in model.recurrent.gate_names]
+    cols = st.columns(2)
+    for k, gate in enumerate(gates):
+        diff = aligned(ta.gates(0, 0)[gate], tb.gates(0, 0)[gate])
+        bound = charts.nice_bound(float(np.nanmax(np.abs(diff))) if np.isfinite(diff).any() else 1)
+        title = V["difference"].format(gate=charts.GATE_STYLES[gate].title, bound=f"{bound:g}")
+        fig = charts.heatmap_figure(np.nan_to_num(diff), tokens, gate, anchor, height=300, title=title)
+        fig.update_traces(zmin=-bound, zmax=bound, colorscale=charts.DIVERGING)
+        cols[k % 2].plotly_chart(fig, key=f"pair-{gate}", theme=None, config={"displaylogo": False})
