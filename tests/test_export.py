@@ -17,7 +17,6 @@ from app import export
 from tests.conftest import MODELS, ROOT, shipped_cards
 
 
-
 def model_for(cell: str) -> cells.Model:
     mid = next(m for m, c in shipped_cards().items() if c["architecture"]["cell"] == cell
                and c["tokenizer"]["kind"] != "values")
