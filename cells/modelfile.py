@@ -20,6 +20,7 @@ WEIGHTS = "weights.safetensors"
 CARD = "card.json"
 MAX_WEIGHTS_BYTES = 200 * 2**20
 MAX_CARD_BYTES = 20 * 2**20
+MAX_LAYERS = 64
 PICKLE_SUFFIXES = {".pt", ".pth", ".pkl", ".pickle", ".ckpt", ".bin", ".joblib", ".npy", ".npz"}
 
 
@@ -50,6 +51,9 @@ def parse_card(data: bytes) -> dict:
     for key in ("architecture", "tokenizer"):
         if not isinstance(card.get(key), dict):
             raise ModelFileError(f"{CARD}: expected an object under {key!r}, got {card.get(key)!r}")
+    for key in ("input", "head"):  # optional; a null head means none
+        if key in card and not isinstance(card[key], dict) and (key, card[key]) != ("head", None):
+            raise ModelFileError(f"{CARD}: expected an object under {key!r}, got {card[key]!r}")
     return card
 
 
@@ -75,6 +79,9 @@ def parse_weights(data: bytes, name: str = WEIGHTS) -> dict[str, np.ndarray]:
 
 def _architecture(card: dict) -> Recurrent:
     a = card["architecture"]
+    layers = a.get("num_layers", 1)
+    if not isinstance(layers, int) or not 1 <= layers <= MAX_LAYERS:  # not a loop of 10^30 layers
+        raise ModelFileError(f"{CARD}: architecture.num_layers: expected 1..{MAX_LAYERS}, got {layers!r}")
     try:
         return Recurrent(
             cell=str(a["cell"]),
@@ -85,7 +92,9 @@ def _architecture(card: dict) -> Recurrent:
             bias=bool(a.get("bias", True)),
             nonlinearity=str(a.get("nonlinearity", "tanh")),
         )
-    except (KeyError, TypeError, ValueError) as e:
+    except KeyError as e:
+        raise ModelFileError(f"{CARD}: architecture: expected {e.args[0]!r}, found none") from e
+    except (TypeError, ValueError) as e:
         raise ModelFileError(f"{CARD}: architecture: {e}") from e
 
 
@@ -102,6 +111,15 @@ def expected_tensors(card: dict) -> dict[str, tuple[int, ...]]:
         if head.get("bias", True):
             shapes["head.bias"] = (k,)
     return shapes
+
+
+def _number(section: dict, where: str, key: str, default: float) -> float:
+    try:
+        return float(section.get(key, default))
+    except (TypeError, ValueError) as e:
+        raise ModelFileError(
+            f"{CARD}: {where}.{key}: expected a number, got {section.get(key)!r}"
+        ) from e
 
 
 def build(card: dict, tensors: dict[str, np.ndarray]) -> Model:
@@ -125,8 +143,8 @@ def build(card: dict, tensors: dict[str, np.ndarray]) -> Model:
             bias=tensors.get("head.bias"),
             activation=h.get("activation", "softmax"),
             labels=tuple(str(x) for x in h.get("labels") or []),
-            scale=float(h.get("scale", 1.0)),
-            shift=float(h.get("shift", 0.0)),
+            scale=_number(h, "head", "scale", 1.0),
+            shift=_number(h, "head", "shift", 0.0),
         )
     inp = card.get("input", {"kind": "embedding"})
     return Model(
@@ -134,8 +152,8 @@ def build(card: dict, tensors: dict[str, np.ndarray]) -> Model:
         tokenizer=tokenizer,
         head=head,
         embedding=tensors.get("embedding.weight"),
-        value_mean=float(inp.get("mean", 0.0)),
-        value_std=float(inp.get("std", 1.0)) or 1.0,
+        value_mean=_number(inp, "input", "mean", 0.0),
+        value_std=_number(inp, "input", "std", 1.0) or 1.0,
         card=card,
     )
 
