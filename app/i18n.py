@@ -68,6 +68,7 @@ EN: dict[str, object] = {
     "export_png": "Each chart saves itself as PNG: use the camera button in its top-right corner.",
     "export_snippet": "Reproduce these numbers with PyTorch from the model files:",
     "present": "Presentation mode",
+    "present_exit": "Leave presentation mode",
     "present_help": "Large type and high contrast for a projector; controls tucked away.",
     "controls": "Controls",
     "how_to_read": "How to read this",
@@ -136,6 +137,15 @@ EN: dict[str, object] = {
         "predicted_next": "predicted next value",
         "actual_next": "actual next value",
         "readout_last": "The model's answer is its output at the last token.",
+        "caption": "Reading “{token}”: {parts}",
+        "caption_gate": {
+            "f": "forget gate {v:.2f} (1 keeps the memory)",
+            "i": "input gate {v:.2f} (1 writes)",
+            "o": "output gate {v:.2f}",
+            "z": "update z {v:.2f} (share of the old state kept)",
+            "r": "reset gate {v:.2f}",
+        },
+        "caption_rnn": "mean |h| {v:.2f}: no gates, the whole state is rewritten",
     },
 }
 
@@ -203,6 +213,7 @@ ZH: dict[str, object] = {
     "export_png": "每张图都可以存成 PNG：点图右上角的相机按钮。",
     "export_snippet": "用 PyTorch 从模型文件复现这些数字：",
     "present": "演示模式",
+    "present_exit": "退出演示模式",
     "present_help": "大字号、高对比度，适合投影；控件收起。",
     "controls": "控件",
     "how_to_read": "怎么看这张图",
@@ -271,6 +282,15 @@ ZH: dict[str, object] = {
         "predicted_next": "预测的下一个值",
         "actual_next": "实际的下一个值",
         "readout_last": "模型的最终判断看最后一个词元处的输出。",
+        "caption": "读入“{token}”：{parts}",
+        "caption_gate": {
+            "f": "遗忘门 {v:.2f}（越接近 1 越保留记忆）",
+            "i": "输入门 {v:.2f}（越接近 1 写入越多）",
+            "o": "输出门 {v:.2f}",
+            "z": "更新门 z {v:.2f}（保留旧状态的比例）",
+            "r": "重置门 {v:.2f}",
+        },
+        "caption_rnn": "|h| 平均 {v:.2f}：没有门，整个状态每步都被改写",
     },
 }
 

@@ -8,6 +8,7 @@ import hashlib
 
 import numpy as np
 
+from app.labels import visible
 from cells.explain import unit_equations
 from cells.tracing import Trace
 
@@ -114,3 +115,20 @@ def tokens_only_payload(tokens: list[str], seq: str, step: int, text: dict, comp
     return {"seq": seq, "nonce": 0, "step": int(step), "tokens": list(tokens), "cell": "",
             "gru_n": False, "convention": "z", "unit": 0, "gate_order": [], "eq": {}, "out": None,
             "text": text, "compact": compact}
+
+
+CAPTION_GATES = {"lstm": ("f", "i", "o"), "gru": ("z", "r"), "sgru": ("z",), "rnn": ()}
+
+
+def step_captions(trace: Trace, layer: int, direction: int, text: dict) -> list[str]:
+    """One sentence per step for autoplay: the token and the mean of each gate over the units."""
+    gates = trace.gates(layer, direction) if trace.steps else {}
+    names = CAPTION_GATES[trace.recurrent.cell]
+    means = {g: gates[g].mean(axis=1) for g in names}
+    out = []
+    for t, tok in enumerate(trace.tokens):
+        parts = [text["caption_gate"][g].format(v=float(means[g][t])) for g in names]
+        if not parts:
+            parts = [text["caption_rnn"].format(v=float(np.abs(gates["h"][t]).mean()))]
+        out.append(text["caption"].format(token=visible(tok), parts=" · ".join(parts)))
+    return out

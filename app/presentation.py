@@ -14,7 +14,9 @@ html, body, [data-testid="stAppViewContainer"] { font-size: 22px !important; }
   font-size: 1.15rem !important; color: #000 !important;
 }
 h1 { font-size: 3rem !important; }
-[data-testid="stHeader"] { display: none; }
+[data-testid="stHeader"], [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"] {
+  display: none;
+}
 </style>
 """
 
@@ -25,4 +27,16 @@ def presentation_ui(L: dict) -> bool:
     urlstate.note("present", "1" if on else None)
     if on:
         st.html(CSS)
+        st.button(L["present_exit"], key="present_exit", on_click=_leave)
     return on
+
+
+def _leave() -> None:
+    st.session_state["present"] = False
+
+
+def controls_container(L: dict):
+    """Where a view puts its controls: tucked into an expander while presenting."""
+    if st.session_state.get("present"):
+        return st.expander(L["controls"])
+    return st.container()

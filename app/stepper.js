@@ -123,6 +123,9 @@ export default function (component) {
   root.appendChild(controls);
   root.appendChild(el("div", "gs-note", L.keys));
 
+  const caption = el("div", "gs-caption"); caption.dataset.testid = "gs-caption";
+  if (data.captions) root.appendChild(caption);
+
   // panels
   const panels = el("div", "gs-panels");
   const eqPanel = el("div", "gs-panel"); eqPanel.dataset.testid = "gs-equations";
@@ -205,6 +208,7 @@ export default function (component) {
     readout.textContent = `${L.step} ${t} / ${T - 1}`;
     drawEquations(t);
     drawOutputs(t);
+    if (data.captions) caption.textContent = data.captions[t] || "";
     moveCursors(t);
     root.dataset.step = String(t);
     if (sync) {
@@ -248,6 +252,7 @@ export default function (component) {
   observer.observe(document.body, { childList: true, subtree: true });
 
   setStep(state.step, false);
+  if (data.autoplay && !state.autoplayed) { state.autoplayed = true; start(); }
   return () => {
     stop();
     clearTimeout(syncTimer);

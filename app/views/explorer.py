@@ -11,7 +11,8 @@ import cells
 from app import charts, export, urlstate
 from app.colour import text_colour, value_colour
 from app.labels import html_safe
-from app.payload import sequence_id, stepper_payload
+from app.payload import sequence_id, step_captions, stepper_payload
+from app.presentation import controls_container
 from app.sentence import limit_tokens, text_ui, traced
 from app.stepper import anchor_step, synced_stepper
 
@@ -141,18 +142,22 @@ def unit_text_ui(trace: cells.Trace, view: View, L: dict) -> None:
 def render(model: cells.Model, L: dict) -> None:
     with st.expander(L["how_to_read"]):
         st.markdown(L["explorer_how"])
-    text = text_ui(model, L)
-    if not text or not model.tokenizer(text):
-        st.info(L["empty"])
-        return
-    text = limit_tokens(model, text, L)
-    trace = traced(model.id, text, model)
-    view = view_ui(model, trace, L)
+    with controls_container(L):
+        text = text_ui(model, L)
+        if not text or not model.tokenizer(text):
+            st.info(L["empty"])
+            return
+        text = limit_tokens(model, text, L)
+        trace = traced(model.id, text, model)
+        view = view_ui(model, trace, L)
     seq = sequence_id(model.id, text)
     view_key = (seq, view.layer, view.directions, view.order, view.order_by, view.convention)
     anchor = anchor_step(view_key, seq)
     payload = stepper_payload(trace, model.card, view.layer, view.directions[0], view.unit,
                               anchor, 0, seq, view.convention, L["stepper"])
+    if st.session_state.get("present"):  # projector: autoplay with a caption at every step
+        payload["captions"] = step_captions(trace, view.layer, view.directions[0], L["stepper"])
+        payload["autoplay"] = True
     synced_stepper(payload)
     gates_ui(model, trace, view, anchor, L)
     output_ui(model, trace, anchor, L)
