@@ -93,6 +93,7 @@ def heatmap_figure(
     unit_order: list[int] | None = None,
     title: str | None = None,
     height: int | None = None,
+    range_label: str = "colour range ±{bound}",
 ) -> go.Figure:
     """Units (rows, in ``unit_order``) × tokens (columns) heatmap of one gate, cursor at ``step``."""
     style = GATE_STYLES.get(gate, GateStyle(gate, "tanh"))
@@ -101,7 +102,7 @@ def heatmap_figure(
     zmin, zmax, scale = color_range(style.kind, values)
     label = title or style.title
     if style.kind == "cell":
-        label += f" — colour range ±{zmax:g}"
+        label += " — " + range_label.format(bound=f"{zmax:g}")
     x = step_labels(tokens)
     y = [f"unit {u}" for u in order]
     z = np.ascontiguousarray(values.T[order], dtype=np.float32)  # (H, T)

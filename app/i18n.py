@@ -52,6 +52,19 @@ EN: dict[str, object] = {
     "use_upload": "Use the uploaded model",
     "bidi_note": "Forward and backward runs, aligned to the same tokens: the backward run reads "
     "the sentence from the end, so its state at a token summarises what comes after it.",
+    "range_label": "colour range ±{bound}",
+    "gate_titles": {
+        "i": "input gate i",
+        "f": "forget gate f",
+        "g": "candidate g (c̃)",
+        "o": "output gate o",
+        "c": "cell state c",
+        "h": "hidden state h",
+        "r": "reset gate r",
+        "z": "update gate z (PyTorch: share of old state kept)",
+        "u": "update gate u = 1 − z (textbook: share of candidate written)",
+        "n": "candidate n (h̃)",
+    },
     "view": "View",
     "views": {
         "explorer": "Explorer",
@@ -197,6 +210,19 @@ ZH: dict[str, object] = {
     "use_upload": "使用上传的模型",
     "bidi_note": "正向和反向两次运行按同一组词元对齐：反向运行从句末读起，"
     "所以它在某个词元处的状态概括的是这个词之后的内容。",
+    "range_label": "颜色范围 ±{bound}",
+    "gate_titles": {
+        "i": "输入门 i",
+        "f": "遗忘门 f",
+        "g": "候选值 g（c̃）",
+        "o": "输出门 o",
+        "c": "细胞状态 c",
+        "h": "隐藏状态 h",
+        "r": "重置门 r",
+        "z": "更新门 z（PyTorch 写法：保留旧状态的比例）",
+        "u": "更新门 u = 1 − z（教材写法：写入候选值的比例）",
+        "n": "候选值 n（h̃）",
+    },
     "view": "视图",
     "views": {
         "explorer": "逐步观察",

@@ -71,5 +71,5 @@ def render(model: cells.Model, L: dict) -> None:
             name, values = role_values(tr, gate)
             fig = charts.heatmap_figure(values, tr.tokens, name, anchor, height=260,
                                         title=f"{cells.CELL_NAMES[m.recurrent.cell]}: "
-                                        f"{charts.GATE_STYLES[name].title}")
+                                        f"{L['gate_titles'][name]}", range_label=L["range_label"])
             col.plotly_chart(fig, key=f"cmp-{role}-{m.id}", theme=None, config={"displaylogo": False})

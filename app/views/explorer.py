@@ -96,10 +96,11 @@ def gates_ui(model: cells.Model, trace: cells.Trace, view: View, anchor: int, L:
         cols = st.columns(per_row)
         for col, (key, direction) in zip(cols, panels[row : row + per_row], strict=False):
             name, values = shown(trace.gates(view.layer, direction), key, view.convention)
-            title = charts.GATE_STYLES[name].title
+            title = L["gate_titles"][name]
             if model.recurrent.bidirectional:
                 title += f" · {names[direction]}"
-            fig = charts.heatmap_figure(values, trace.tokens, name, anchor, order, title=title)
+            fig = charts.heatmap_figure(values, trace.tokens, name, anchor, order, title=title,
+                                        range_label=L["range_label"])
             col.plotly_chart(fig, key=f"heat-{key}-{direction}", theme=None,
                              config={"displaylogo": False})
 

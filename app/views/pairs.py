@@ -78,7 +78,7 @@ def render(model: cells.Model, L: dict) -> None:
     for k, gate in enumerate(gates):
         diff = aligned(ta.gates(0, 0)[gate], tb.gates(0, 0)[gate])
         bound = charts.nice_bound(float(np.nanmax(np.abs(diff))) if np.isfinite(diff).any() else 1)
-        title = V["difference"].format(gate=charts.GATE_STYLES[gate].title, bound=f"{bound:g}")
+        title = V["difference"].format(gate=L["gate_titles"][gate], bound=f"{bound:g}")
         fig = charts.heatmap_figure(np.nan_to_num(diff), tokens, gate, anchor, height=300, title=title)
         fig.update_traces(zmin=-bound, zmax=bound, colorscale=charts.DIVERGING)
         cols[k % 2].plotly_chart(fig, key=f"pair-{gate}", theme=None, config={"displaylogo": False})
