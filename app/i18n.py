@@ -278,7 +278,7 @@ ZH: dict[str, object] = {
     },
     "stepper": {
         "tokens": "词元",
-        "step": "第几步",
+        "step": "步",
         "prev": "上一步（←）",
         "next": "下一步（→）",
         "play": "播放",
