@@ -204,3 +204,54 @@ def unit_order(gates: dict[str, np.ndarray], how: str, by: str = "h") -> list[in
     else:
         raise ValueError(f"order: expected index, variance, mean or saturation, got {how!r}")
     return [int(u) for u in np.argsort(-score, kind="stable")]
+
+
+def lines_figure(
+    series: dict[str, np.ndarray],  # name -> (T,)
+    tokens: list[str],
+    title: str,
+    y_title: str,
+    log: bool = False,
+    mark: int | None = None,
+) -> go.Figure:
+    """One line per series over the tokens (e.g. gradient norms of RNN, GRU and LSTM)."""
+    x = step_labels(tokens)
+    fig = go.Figure()
+    for name, values in series.items():
+        fig.add_trace(go.Scatter(x=x, y=values, mode="lines+markers", name=html.escape(name),
+                                 hovertemplate="step %{x}<br>%{y:.3g}<extra>%{fullData.name}</extra>"))
+    every = max(1, math.ceil(len(tokens) / MAX_TICK_LABELS))
+    fig.update_layout(
+        title=dict(text=html.escape(title, quote=False), font=dict(size=15)),
+        height=340,
+        margin=dict(l=60, r=10, t=50, b=40),
+        xaxis=dict(tickvals=x[::every], ticktext=[plotly_safe(t) for t in tokens[::every]],
+                   type="category"),
+        yaxis=dict(title=y_title, type="log" if log else "linear"),
+        legend=dict(orientation="h", y=1.1, x=1, xanchor="right"),
+        shapes=[cursor_shape(mark)] if mark is not None else [],
+        meta={"gatescope": "lines"},
+    )
+    return fig
+
+
+def matrix_figure(
+    values: np.ndarray,  # (T, T): row t (read at), column s (written at)
+    tokens: list[str],
+    title: str,
+    hover: str,
+) -> go.Figure:
+    """A token × token triangle on the fixed [0, 1] scale (e.g. how much of step s survives at t)."""
+    x = step_labels(tokens)
+    fig = go.Figure(go.Heatmap(z=np.asarray(values, np.float32), x=x, y=x, zmin=0.0, zmax=1.0,
+                               colorscale=SEQUENTIAL, hovertemplate=hover + "<extra></extra>"))
+    every = max(1, math.ceil(len(tokens) / MAX_TICK_LABELS))
+    ticks = dict(tickvals=x[::every], ticktext=[plotly_safe(t) for t in tokens[::every]],
+                 type="category")
+    fig.update_layout(
+        title=dict(text=html.escape(title, quote=False), font=dict(size=15)),
+        height=420, margin=dict(l=60, r=10, t=50, b=40),
+        xaxis=ticks, yaxis=dict(**ticks, autorange="reversed"),
+        meta={"gatescope": "matrix"},
+    )
+    return fig

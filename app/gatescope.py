@@ -17,9 +17,15 @@ import streamlit as st  # noqa: E402
 from app import urlstate  # noqa: E402
 from app.presentation import presentation_ui  # noqa: E402
 from app.sidebar import card_ui, language_ui, model_ui, upload_ui  # noqa: E402
-from app.views import compare, explorer, pairs  # noqa: E402
+from app.views import compare, explorer, gradients, intervene, pairs  # noqa: E402
 
-VIEWS = {"explorer": explorer, "compare": compare, "pairs": pairs}
+VIEWS = {
+    "explorer": explorer,
+    "compare": compare,
+    "pairs": pairs,
+    "gradients": gradients,
+    "intervene": intervene,
+}
 
 
 def view_picker_ui(L: dict) -> str:

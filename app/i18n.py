@@ -109,6 +109,53 @@ EN: dict[str, object] = {
             "hidden": "",
         },
     },
+    "gradients": {
+        "how": "Train a network and its gradients tell each weight how to change. This chart shows how "
+        "strongly the model's output at the chosen step depends on each earlier input — the size of "
+        "the gradient ‖∂output/∂xₛ‖, on a log scale. In a plain RNN it shrinks by a roughly constant "
+        "factor per step back (it vanishes), so the RNN cannot learn from far-away words; the gates of "
+        "the LSTM and GRU open a path along which it survives.",
+        "target": "Output at step",
+        "chart": "How much the output at step {step} depends on each input (log scale)",
+        "y": "‖∂ output / ∂ xₛ‖",
+        "target_note": "The output is the logit of what each model predicts there:",
+        "too_long": "The gradient view reads at most {limit} tokens; it uses the beginning of your text.",
+        "lifetime": "Memory lifetime",
+        "lifetime_how": "How much of what was written at step s (column) is still there at step t "
+        "(row): the product of the LSTM's forget gates, or the GRU's keep-shares z, from s+1 to t, "
+        "averaged over the units. 1 (yellow) is kept entirely, 0 (dark) forgotten.",
+        "lifetime_hover": "written at %{x}<br>read at %{y}<br>kept %{z:.2f}",
+        "lifetime_rnn": "The RNN has no gate that keeps anything: each step rewrites its whole state, "
+        "so it has no lifetime to show.",
+    },
+    "intervene": {
+        "how": "Force a gate to a value and rerun: forget = 1 never forgets, input = 0 writes nothing, "
+        "reset = 0 makes the GRU's candidate ignore the old state, update z = 1 keeps the old state "
+        "(the textbook u = 0) and z = 0 writes the candidate. Or silence a unit. Left: as trained; "
+        "right: with your intervention; below: how the output changes.",
+        "gate": "Gate to clamp",
+        "value": "Value",
+        "units": "Units (none chosen: all)",
+        "steps": "Steps",
+        "add": "Add this clamp",
+        "clear": "Remove all interventions",
+        "zero": "Silence units (h = 0 after every step)",
+        "active": "Active interventions",
+        "none": "No intervention yet: add a clamp or silence a unit.",
+        "before": "as trained",
+        "after": "with the intervention",
+        "outputs": "Output at every step, before and after",
+        "presets": "Presets",
+        "preset_names": {
+            "never_forget": "never forget (f = 1, i = 0)",
+            "write_nothing": "write nothing (i = 0)",
+            "reset_off": "reset = 0",
+            "keep": "update forced to keep (z = 1)",
+            "write": "update forced to write (z = 0)",
+        },
+        "clamp_line": "{gate} = {value:g} · units {units} · steps {start}–{end}",
+        "all": "all",
+    },
     "pairs": {
         "how": "Two sentences that differ in one word. Each heatmap shows sentence B minus sentence A, "
         "position by position: white where the model does the same, colour where the change matters.",
@@ -266,6 +313,50 @@ ZH: dict[str, object] = {
             "reset": "{cell} 没有重置门。",
             "hidden": "",
         },
+    },
+    "gradients": {
+        "how": "训练网络时，梯度告诉每个权重该往哪里改。这张图显示模型在选定那一步的输出，"
+        "对之前每个输入有多敏感——也就是梯度 ‖∂输出/∂xₛ‖ 的大小（对数坐标）。普通 RNN 每往回一步，"
+        "梯度大约缩小一个固定的倍数（这就是梯度消失），所以它学不到远处词语的影响；"
+        "LSTM 和 GRU 的门打开了一条通路，让梯度得以保留。",
+        "target": "看第几步的输出",
+        "chart": "第 {step} 步的输出对每个输入的依赖程度（对数坐标）",
+        "y": "‖∂ 输出 / ∂ xₛ‖",
+        "target_note": "这里的输出是各模型在该步预测结果的 logit：",
+        "too_long": "梯度视图最多读 {limit} 个词元，这里只用你文本的开头部分。",
+        "lifetime": "记忆能保留多久",
+        "lifetime_how": "第 s 步（列）写入的内容，到第 t 步（行）还剩多少：即从 s+1 到 t 的 LSTM 遗忘门"
+        "（或 GRU 的保留比例 z）连乘，再对所有单元取平均。1（黄色）表示完整保留，0（深色）表示已遗忘。",
+        "lifetime_hover": "写入于 %{x}<br>读取于 %{y}<br>保留 %{z:.2f}",
+        "lifetime_rnn": "RNN 没有任何负责保留的门：每一步都改写整个状态，所以谈不上记忆能保留多久。",
+    },
+    "intervene": {
+        "how": "把某个门强制设成固定值，再运行一遍：遗忘门 = 1 表示永不遗忘，输入门 = 0 表示什么都不写入，"
+        "重置门 = 0 让 GRU 的候选值完全不看旧状态，更新门 z = 1 表示保留旧状态（即教材中的 u = 0），"
+        "z = 0 表示写入候选值。也可以让某个单元静默。左边是训练好的原样，右边是干预之后，"
+        "下方是输出的变化。",
+        "gate": "要固定的门",
+        "value": "数值",
+        "units": "单元（不选表示全部）",
+        "steps": "步的范围",
+        "add": "添加这个干预",
+        "clear": "清除所有干预",
+        "zero": "让单元静默（每步之后 h = 0）",
+        "active": "当前的干预",
+        "none": "还没有干预：添加一个固定门，或者让某个单元静默。",
+        "before": "原样",
+        "after": "干预之后",
+        "outputs": "每一步的输出：干预前后对比",
+        "presets": "预设",
+        "preset_names": {
+            "never_forget": "永不遗忘（f = 1，i = 0）",
+            "write_nothing": "什么都不写入（i = 0）",
+            "reset_off": "重置门 = 0",
+            "keep": "更新门强制保留（z = 1）",
+            "write": "更新门强制写入（z = 0）",
+        },
+        "clamp_line": "{gate} = {value:g} · 单元 {units} · 第 {start}–{end} 步",
+        "all": "全部",
     },
     "pairs": {
         "how": "两句话只差一个词。每张热力图显示句子 B 减去句子 A 的差，按位置对齐："

@@ -1,0 +1,83 @@
+"""Vanishing gradients: how strongly the output at a chosen step depends on each earlier input
+(log scale), RNN against LSTM against GRU on the same task; and memory lifetime: how much of what
+was written at step s survives at step t (running product of LSTM forget gates / GRU keep-shares)."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+import cells
+from app import charts, urlstate, zoo
+from app.sentence import limit_tokens, text_ui, traced
+from app.views.compare import siblings
+from cells.gradients import input_gradient_norms
+
+MAX_GRADIENT_TOKENS = 400
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def gradient_norms(model_id: str, text: str, step: int, _model: cells.Model) -> tuple[np.ndarray, int]:
+    """‖∂ logit / ∂ x_s‖ for the class (or next character) the model predicts at ``step``."""
+    trace = traced(model_id, text, _model)
+    output = None
+    if trace.outputs is not None and _model.head is not None:
+        output = int(np.argmax(trace.outputs[step]))
+    x = _model.embed(_model.tokenizer(text))
+    return input_gradient_norms(_model, x, step, output, trace=trace), output
+
+
+def render(model: cells.Model, L: dict) -> None:
+    V = L["gradients"]
+    with st.expander(L["how_to_read"]):
+        st.markdown(V["how"])
+    text = text_ui(model, L)
+    if not text or not model.tokenizer(text):
+        st.info(L["empty"])
+        return
+    text = limit_tokens(model, text, L)
+    tokens = model.tokenizer(text)
+    if len(tokens) > MAX_GRADIENT_TOKENS:
+        st.warning(V["too_long"].format(limit=MAX_GRADIENT_TOKENS))
+        text = text[: tokens[MAX_GRADIENT_TOKENS - 1].end]
+    models = siblings(model)
+    trace = traced(models[0].id, text, models[0])
+    steps = trace.steps
+    urlstate.seed("grad_step", urlstate.take_int("gstep"), list(range(steps)))
+    if st.session_state.get("grad_step", 0) >= steps:
+        st.session_state.pop("grad_step", None)
+    step = st.select_slider(V["target"], options=list(range(steps)), value=steps - 1, key="grad_step",
+                            format_func=lambda t: f"{t}: {trace.tokens[t]}")
+    urlstate.note("gstep", step)
+    series, notes = {}, []
+    for m in models:
+        norms, output = gradient_norms(m.id, text, step, m)
+        name = zoo.ARCH_NAMES.get(zoo.arch_of(m.card), m.id)
+        series[name] = np.where(norms > 0, norms, np.nan)[: step + 1]
+        if output is not None:
+            labels = (m.card.get("head") or {}).get("labels") or []
+            notes.append(f"{name}: {labels[output] if output < len(labels) else output}")
+    fig = charts.lines_figure(series, trace.tokens[: step + 1], V["chart"].format(step=step),
+                              V["y"], log=True, mark=step)
+    st.plotly_chart(fig, key="gradients", theme=None, config={"displaylogo": False})
+    if notes:
+        st.caption(V["target_note"] + " " + " · ".join(notes))
+    lifetime_ui(models, text, L)
+
+
+def lifetime_ui(models: list[cells.Model], text: str, L: dict) -> None:
+    from cells.memory import lifetime_mean
+
+    V = L["gradients"]
+    st.markdown(f"#### {V['lifetime']}")
+    st.caption(V["lifetime_how"])
+    gated = [m for m in models if m.recurrent.cell != "rnn"]
+    cols = st.columns(max(1, len(gated)))
+    for col, m in zip(cols, gated, strict=False):
+        trace = traced(m.id, text, m)
+        matrix = lifetime_mean(trace, 0, 0).T  # (T, T): row t read at, column s written at
+        name = zoo.ARCH_NAMES.get(zoo.arch_of(m.card), m.id)
+        fig = charts.matrix_figure(np.tril(matrix), trace.tokens, f"{name}", V["lifetime_hover"])
+        col.plotly_chart(fig, key=f"lifetime-{m.id}", theme=None, config={"displaylogo": False})
+    if any(m.recurrent.cell == "rnn" for m in models):
+        st.caption(V["lifetime_rnn"])

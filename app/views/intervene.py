@@ -1,0 +1,157 @@
+"""Interventions: clamp a gate (all units or chosen ones, over a range of steps) or silence a unit,
+rerun, and compare before/after heatmaps and outputs."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import streamlit as st
+
+import cells
+from app import charts, urlstate
+from app.sentence import limit_tokens, text_ui, traced
+from cells.intervene import CLAMPABLE, Clamp, trace_clamped
+
+KEY = "clamps"
+PRESETS = {  # name -> cells it applies to, clamps as (gate, value)
+    "never_forget": ({"lstm"}, [("f", 1.0), ("i", 0.0)]),
+    "write_nothing": ({"lstm"}, [("i", 0.0)]),
+    "reset_off": ({"gru"}, [("r", 0.0)]),
+    "keep": ({"gru", "sgru"}, [("z", 1.0)]),
+    "write": ({"gru", "sgru"}, [("z", 0.0)]),
+}
+
+
+def parse_link(value: str | None, cell: str, hidden: int) -> tuple[list[dict], list[int]] | None:
+    """Interventions from the link's ``iv`` value; None if it is missing or malformed."""
+    if not value:
+        return None
+    try:
+        data = json.loads(value)
+        clamps = [
+            {"gate": str(c["g"]), "value": float(c["v"]),
+             "units": None if c.get("u") is None else [int(u) for u in c["u"]],
+             "steps": None if c.get("s") is None else [int(c["s"][0]), int(c["s"][1])]}
+            for c in data.get("c", [])
+        ]
+        zero = [int(u) for u in data.get("z", [])]
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None
+    ok = all(c["gate"] in CLAMPABLE[cell] for c in clamps) and all(0 <= u < hidden for u in zero)
+    return (clamps, zero) if ok else None
+
+
+def link_value(clamps: list[dict], zero: list[int]) -> str | None:
+    if not clamps and not zero:
+        return None
+    data = {"c": [{"g": c["gate"], "v": c["value"], "u": c["units"], "s": c["steps"]} for c in clamps],
+            "z": zero}
+    return json.dumps(data, separators=(",", ":"))
+
+
+def to_clamps(clamps: list[dict]) -> list[Clamp]:
+    return [Clamp(gate=c["gate"], value=float(c["value"]),
+                  units=None if c["units"] is None else tuple(c["units"]),
+                  steps=None if c["steps"] is None else (c["steps"][0], c["steps"][1]))
+            for c in clamps]
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def clamped(model_id: str, text: str, spec: str, _model: cells.Model,
+            _clamps: tuple[Clamp, ...], _zero: tuple[int, ...]) -> cells.Trace:
+    return trace_clamped(_model, text, list(_clamps), [(0, 0, u) for u in _zero])
+
+
+def editor_ui(model: cells.Model, steps: int, L: dict) -> list[dict]:
+    V = L["intervene"]
+    cell = model.recurrent.cell
+    gates = list(CLAMPABLE[cell])
+    clamps: list[dict] = st.session_state.setdefault(KEY, [])
+    if not gates:
+        st.caption(V["none"])
+        return clamps
+
+    def add(items: list[tuple[str, float]], units=None, span=None) -> None:
+        for gate, value in items:
+            clamps.append({"gate": gate, "value": value, "units": units, "steps": span})
+
+    presets = [(n, items) for n, (cells_, items) in PRESETS.items() if cell in cells_]
+    if presets:
+        st.markdown(f"**{V['presets']}**")
+        cols = st.columns(len(presets) + 1)
+        for col, (name, items) in zip(cols, presets, strict=False):
+            col.button(V["preset_names"][name], key=f"preset-{name}", on_click=add, args=(items,))
+        cols[-1].button(V["clear"], key="iv_clear", on_click=clamps.clear)
+    cols = st.columns([1, 1, 2, 2, 1])
+    gate = cols[0].selectbox(V["gate"], gates, key="iv_gate",
+                             format_func=lambda g: L["gate_titles"][g])
+    low = -1.0 if gate in ("g", "n") else 0.0
+    value = cols[1].number_input(V["value"], min_value=low, max_value=1.0, value=1.0, step=0.1,
+                                 key="iv_value")
+    units = cols[2].multiselect(V["units"], list(range(model.recurrent.hidden_size)), key="iv_units")
+    span = cols[3].slider(V["steps"], 0, max(steps - 1, 1), (0, max(steps - 1, 1)), key="iv_steps")
+    cols[4].button(V["add"], key="iv_add", on_click=lambda: add(
+        [(gate, float(value))], sorted(units) or None, [span[0], span[1] + 1]))
+    return clamps
+
+
+def render(model: cells.Model, L: dict) -> None:
+    V = L["intervene"]
+    with st.expander(L["how_to_read"]):
+        st.markdown(V["how"])
+    rec = model.recurrent
+    restored = parse_link(urlstate.take("iv"), rec.cell, rec.hidden_size)
+    if restored is not None:
+        st.session_state[KEY], st.session_state[f"iv_zero-{model.id}"] = restored
+    text = text_ui(model, L)
+    if not text or not model.tokenizer(text):
+        st.info(L["empty"])
+        return
+    text = limit_tokens(model, text, L)
+    before = traced(model.id, text, model)
+    clamps = editor_ui(model, before.steps, L)
+    zero = st.multiselect(V["zero"], list(range(rec.hidden_size)), key=f"iv_zero-{model.id}")
+    urlstate.note("iv", link_value(clamps, zero))
+    if not clamps and not zero:
+        st.info(V["none"])
+        return
+    st.markdown(f"**{V['active']}**")
+    for c in clamps:
+        units = V["all"] if c["units"] is None else ", ".join(map(str, c["units"]))
+        start, end = (0, before.steps) if c["steps"] is None else c["steps"]
+        st.caption(V["clamp_line"].format(gate=c["gate"], value=c["value"], units=units, start=start,
+                                          end=end - 1))
+    spec = link_value(clamps, zero) or ""
+    after = clamped(model.id, text, spec, model, tuple(to_clamps(clamps)), tuple(zero))
+    outputs_ui(model, before, after, L)
+    for gate in rec.gate_names:
+        cols = st.columns(2)
+        for col, tr, label in ((cols[0], before, V["before"]), (cols[1], after, V["after"])):
+            fig = charts.heatmap_figure(tr.gates(0, 0)[gate], tr.tokens, gate, 0, height=280,
+                                        title=f"{L['gate_titles'][gate]} — {label}",
+                                        range_label=L["range_label"])
+            fig.update_layout(shapes=[])  # no cursor: this view compares whole runs
+            col.plotly_chart(fig, key=f"iv-{gate}-{label}", theme=None, config={"displaylogo": False})
+
+
+def outputs_ui(model: cells.Model, before: cells.Trace, after: cells.Trace, L: dict) -> None:
+    V = L["intervene"]
+    head = model.card.get("head") or {}
+    if before.outputs is None:
+        return
+    labels = list(head.get("labels") or [])
+    series: dict[str, np.ndarray] = {}
+    if head.get("activation") == "linear":
+        series = {V["before"]: before.outputs[:, 0], V["after"]: after.outputs[:, 0]}
+    elif before.outputs.shape[1] <= 12:
+        for k, label in enumerate(labels or range(before.outputs.shape[1])):
+            series[f"{label} · {V['before']}"] = before.outputs[:, k]
+            series[f"{label} · {V['after']}"] = after.outputs[:, k]
+    else:
+        nxt = np.array(before.token_ids[1:] + [0])
+        rows = np.arange(len(nxt))
+        series = {f"{L['p_next']} · {V['before']}": before.outputs[rows, nxt],
+                  f"{L['p_next']} · {V['after']}": after.outputs[rows, nxt]}
+    fig = charts.lines_figure(series, before.tokens, V["outputs"], "")
+    st.plotly_chart(fig, key="iv-outputs", theme=None, config={"displaylogo": False})
