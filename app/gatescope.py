@@ -17,7 +17,7 @@ import streamlit as st  # noqa: E402
 from app import urlstate  # noqa: E402
 from app.presentation import presentation_ui  # noqa: E402
 from app.sidebar import card_ui, language_ui, model_ui, upload_ui  # noqa: E402
-from app.views import compare, explorer, gradients, intervene, pairs  # noqa: E402
+from app.views import compare, explorer, gradients, intervene, pairs, saturation  # noqa: E402
 
 VIEWS = {
     "explorer": explorer,
@@ -25,6 +25,7 @@ VIEWS = {
     "pairs": pairs,
     "gradients": gradients,
     "intervene": intervene,
+    "saturation": saturation,
 }
 
 

@@ -128,6 +128,23 @@ EN: dict[str, object] = {
         "lifetime_rnn": "The RNN has no gate that keeps anything: each step rewrites its whole state, "
         "so it has no lifetime to show.",
     },
+    "saturation": {
+        "how": "Each dot is one unit of a gate. Across: the share of steps at which the gate is nearly "
+        "shut (below 0.1); up: nearly open (above 0.9). Units in the top-left corner are almost always "
+        "open — a forget gate there remembers for a long time; units near the bottom-right are almost "
+        "always shut; units along the diagonal switch between the two; units near the origin work in "
+        "the middle of the range. Karpathy, Johnson and Fei-Fei (2015) found many such switches in "
+        "trained LSTMs and few in GRUs. Drag a box around dots to see those units over the sentence.",
+        "no_gates": "A plain RNN has no gates, so nothing can saturate: pick an LSTM or a GRU.",
+        "source": "Count the steps of",
+        "sources": {"sentence": "this sentence", "sample": "a sample of the task's text"},
+        "gate": "Gate",
+        "chart": "{gate}: share of steps nearly shut against nearly open",
+        "x": "share of steps < 0.1 (shut)",
+        "y": "share of steps > 0.9 (open)",
+        "pick": "Drag a box or lasso around dots to see those units over the sentence.",
+        "picked": "The selected units of the {gate} over the sentence",
+    },
     "intervene": {
         "how": "Force a gate to a value and rerun: forget = 1 never forgets, input = 0 writes nothing, "
         "reset = 0 makes the GRU's candidate ignore the old state, update z = 1 keeps the old state "
@@ -329,6 +346,22 @@ ZH: dict[str, object] = {
         "（或 GRU 的保留比例 z）连乘，再对所有单元取平均。1（黄色）表示完整保留，0（深色）表示已遗忘。",
         "lifetime_hover": "写入于 %{x}<br>读取于 %{y}<br>保留 %{z:.2f}",
         "lifetime_rnn": "RNN 没有任何负责保留的门：每一步都改写整个状态，所以谈不上记忆能保留多久。",
+    },
+    "saturation": {
+        "how": "每个点是某个门的一个单元。横轴：门几乎关闭（低于 0.1）的步数占比；纵轴：几乎完全打开"
+        "（高于 0.9）的步数占比。左上角的单元几乎一直打开——这样的遗忘门能把记忆保留很久；右下角的单元"
+        "几乎一直关闭；沿对角线的单元在开和关之间切换；靠近原点的单元则工作在中间区域。Karpathy、"
+        "Johnson 和 Fei-Fei（2015）发现训练好的 LSTM 里有很多这样的“开关”，GRU 里则少得多。"
+        "在图上框选一些点，就能看到这些单元在整句话上的变化。",
+        "no_gates": "普通 RNN 没有门，也就谈不上饱和：请选择 LSTM 或 GRU。",
+        "source": "统计范围",
+        "sources": {"sentence": "这句话", "sample": "该任务的一批样本文本"},
+        "gate": "门",
+        "chart": "{gate}：几乎关闭与几乎打开的步数占比",
+        "x": "< 0.1 的步数占比（关闭）",
+        "y": "> 0.9 的步数占比（打开）",
+        "pick": "在图上拖出方框或套索选中一些点，查看这些单元在整句话上的变化。",
+        "picked": "选中的单元在整句话上的{gate}",
     },
     "intervene": {
         "how": "把某个门强制设成固定值，再运行一遍：遗忘门 = 1 表示永不遗忘，输入门 = 0 表示什么都不写入，"

@@ -1,0 +1,77 @@
+"""Gate saturation (Karpathy, Johnson and Fei-Fei 2015): for every unit of a sigmoid gate, the
+fraction of steps below 0.1 against the fraction above 0.9, over the sentence or a sample of the
+task's text. Select units in the scatter to see them over the sentence."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+import cells
+from app import charts
+from app.sample_text import task_sample
+from app.sentence import limit_tokens, text_ui, traced
+from cells.saturation import saturation, saturation_over_texts
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def sample_saturation(model_id: str, gate: str, _model: cells.Model) -> tuple[np.ndarray, np.ndarray]:
+    texts = task_sample(str(_model.card.get("task")), tuple(_model.card.get("samples", [])))
+    return saturation_over_texts(_model, texts, 0, 0, gate)
+
+
+def scatter_figure(low: np.ndarray, high: np.ndarray, title: str, x_title: str, y_title: str
+                   ) -> go.Figure:
+    units = np.arange(len(low))
+    fig = go.Figure(go.Scatter(
+        x=low, y=high, mode="markers", customdata=units,
+        marker=dict(size=9, color=high - low, colorscale=charts.DIVERGING, cmin=-1, cmax=1,
+                    line=dict(width=0.5, color="#333")),
+        hovertemplate="unit %{customdata}<br>< 0.1: %{x:.2f}<br>> 0.9: %{y:.2f}<extra></extra>",
+    ))
+    fig.add_shape(type="line", x0=0, y0=1, x1=1, y1=0, line=dict(dash="dot", color="#999"))
+    fig.update_layout(title=dict(text=title, font=dict(size=15)), height=420,
+                      margin=dict(l=60, r=10, t=50, b=50),
+                      xaxis=dict(title=x_title, range=[-0.03, 1.03]),
+                      yaxis=dict(title=y_title, range=[-0.03, 1.03], scaleanchor="x"),
+                      dragmode="select", meta={"gatescope": "scatter"})
+    return fig
+
+
+def render(model: cells.Model, L: dict) -> None:
+    V = L["saturation"]
+    with st.expander(L["how_to_read"]):
+        st.markdown(V["how"])
+    rec = model.recurrent
+    if not rec.sigmoid_gates:
+        st.info(V["no_gates"])
+        return
+    text = text_ui(model, L)
+    if not text or not model.tokenizer(text):
+        st.info(L["empty"])
+        return
+    text = limit_tokens(model, text, L)
+    trace = traced(model.id, text, model)
+    cols = st.columns(2)
+    source = cols[0].radio(V["source"], ["sentence", "sample"], key="sat_source", horizontal=True,
+                           format_func=V["sources"].get)
+    gates = list(rec.sigmoid_gates)
+    gate = cols[1].radio(V["gate"], gates, key="sat_gate", horizontal=True,
+                         format_func=lambda g: L["gate_titles"][g])
+    if source == "sample":
+        low, high = sample_saturation(model.id, gate, model)
+    else:
+        low, high = saturation(trace.gates(0, 0)[gate])
+    fig = scatter_figure(low, high, V["chart"].format(gate=L["gate_titles"][gate]), V["x"], V["y"])
+    event = st.plotly_chart(fig, key=f"sat-{gate}-{source}", theme=None, on_select="rerun",
+                            selection_mode=("points", "box", "lasso"), config={"displaylogo": False})
+    picked = sorted({int(p["customdata"]) for p in (event.selection.points if event else [])
+                     if "customdata" in p})
+    if not picked:
+        st.caption(V["pick"])
+        return
+    values = trace.gates(0, 0)[gate]  # (T, H)
+    series = {f"unit {u}": values[:, u] for u in picked[:12]}
+    st.plotly_chart(charts.lines_figure(series, trace.tokens, V["picked"].format(
+        gate=L["gate_titles"][gate]), gate), key="sat-picked", theme=None)
