@@ -9,12 +9,17 @@
     t = cells.run(r, x)  # x: (T, input_size)
 """
 
+from cells.gradients import input_gradient_norms, input_gradients
 from cells.head import Head
+from cells.intervene import Clamp, run_clamped, trace_clamped
+from cells.memory import lifetime_mean, lifetime_per_unit, memory_lifetime
 from cells.model import Model
 from cells.modelfile import ModelFileError, load, load_bytes, save
 from cells.pipeline import trace
+from cells.probe import count_a_minus_b, count_b_minus_c, inside_quotes, rank_units, subject_number
 from cells.recurrent import CELL_NAMES, Recurrent, ShapeError
 from cells.run import run
+from cells.saturation import saturation, saturation_over_texts
 from cells.tokenize import CharTokenizer, Token, ValueTokenizer, WordTokenizer
 from cells.torch_bridge import export_torch, from_torch
 from cells.tracing import Trace
@@ -22,6 +27,7 @@ from cells.tracing import Trace
 __all__ = [
     "CELL_NAMES",
     "CharTokenizer",
+    "Clamp",
     "Head",
     "Model",
     "ModelFileError",
@@ -31,11 +37,25 @@ __all__ = [
     "Trace",
     "ValueTokenizer",
     "WordTokenizer",
+    "count_a_minus_b",
+    "count_b_minus_c",
     "export_torch",
     "from_torch",
+    "input_gradient_norms",
+    "input_gradients",
+    "inside_quotes",
+    "lifetime_mean",
+    "lifetime_per_unit",
     "load",
     "load_bytes",
+    "memory_lifetime",
+    "rank_units",
     "run",
+    "run_clamped",
+    "saturation",
+    "saturation_over_texts",
     "save",
+    "subject_number",
     "trace",
+    "trace_clamped",
 ]
