@@ -17,7 +17,15 @@ import streamlit as st  # noqa: E402
 from app import urlstate  # noqa: E402
 from app.presentation import presentation_ui  # noqa: E402
 from app.sidebar import card_ui, language_ui, model_ui, upload_ui  # noqa: E402
-from app.views import compare, explorer, gradients, intervene, pairs, saturation  # noqa: E402
+from app.views import (  # noqa: E402
+    compare,
+    explorer,
+    findunit,
+    gradients,
+    intervene,
+    pairs,
+    saturation,
+)
 
 VIEWS = {
     "explorer": explorer,
@@ -26,6 +34,7 @@ VIEWS = {
     "gradients": gradients,
     "intervene": intervene,
     "saturation": saturation,
+    "findunit": findunit,
 }
 
 

@@ -145,6 +145,28 @@ EN: dict[str, object] = {
         "pick": "Drag a box or lasso around dots to see those units over the sentence.",
         "picked": "The selected units of the {gate} over the sentence",
     },
+    "findunit": {
+        "how": "Some tasks have a hidden variable that the network must keep track of: how many a's are "
+        "still unmatched in aⁿbⁿ, whether the subject was singular or plural in the agreement task, "
+        "whether we are inside a quotation in prose. Every unit of every gate and state is compared "
+        "with that variable over the sentence (Pearson correlation); the best one is often a single, "
+        "readable unit — a counter, a number switch, a quote detector.",
+        "no_variable": "This task has no known hidden variable to look for. Tasks that have one: {tasks}.",
+        "variable": "Hidden variable",
+        "variables": {
+            "count_ab": "#a − #b so far",
+            "count_bc": "#b − #c so far",
+            "subject": "subject's number (+1 plural, −1 singular)",
+            "quotes": "inside a quotation (1) or not (0)",
+        },
+        "constant": "The hidden variable does not change in this sentence, so nothing can track it: "
+        "try a sentence where it does (for example one with a quotation, or more a's).",
+        "show": "Show the best unit in the explorer: {gate}, unit {unit} (r = {r:+.2f})",
+        "chart": "The hidden variable and the unit that tracks it best",
+        "table": "Best units",
+        "cols": ["gate or state", "unit", "correlation r"],
+        "card_says": "The model card names:",
+    },
     "intervene": {
         "how": "Force a gate to a value and rerun: forget = 1 never forgets, input = 0 writes nothing, "
         "reset = 0 makes the GRU's candidate ignore the old state, update z = 1 keeps the old state "
@@ -362,6 +384,26 @@ ZH: dict[str, object] = {
         "y": "> 0.9 的步数占比（打开）",
         "pick": "在图上拖出方框或套索选中一些点，查看这些单元在整句话上的变化。",
         "picked": "选中的单元在整句话上的{gate}",
+    },
+    "findunit": {
+        "how": "有些任务里藏着一个网络必须记住的量：aⁿbⁿ 中还有多少个 a 没有配对，一致性任务中主语是单数"
+        "还是复数，读散文时当前是否在引号里。这里把每个门和状态的每个单元都与这个量在整句话上做比较"
+        "（皮尔逊相关系数）；排在最前面的常常是一个含义清楚的单元——计数器、单复数开关、引号检测器。",
+        "no_variable": "这个任务没有已知的隐藏变量可找。有隐藏变量的任务：{tasks}。",
+        "variable": "隐藏变量",
+        "variables": {
+            "count_ab": "目前为止 #a − #b",
+            "count_bc": "目前为止 #b − #c",
+            "subject": "主语的单复数（+1 复数，−1 单数）",
+            "quotes": "是否在引号内（1 是，0 否）",
+        },
+        "constant": "这句话里隐藏变量始终不变，所以没有单元能“跟踪”它：换一句会让它变化的话试试"
+        "（比如带引号的句子，或者多几个 a）。",
+        "show": "在逐步观察中查看最佳单元：{gate}，单元 {unit}（r = {r:+.2f}）",
+        "chart": "隐藏变量与最能跟踪它的单元",
+        "table": "最佳单元",
+        "cols": ["门或状态", "单元", "相关系数 r"],
+        "card_says": "模型卡片中标注的单元：",
     },
     "intervene": {
         "how": "把某个门强制设成固定值，再运行一遍：遗忘门 = 1 表示永不遗忘，输入门 = 0 表示什么都不写入，"

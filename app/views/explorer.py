@@ -49,14 +49,15 @@ def view_ui(model: cells.Model, trace: cells.Trace, L: dict) -> View:
         names = {(0,): L["forward"], (1,): L["backward"], (0, 1): L["both"]}
         codes = {v: k for k, v in DIRECTION_CODES.items()}
         urlstate.seed("direction", codes.get(urlstate.take("dir") or ""))
+        st.session_state.setdefault("direction", (0, 1))
         directions = cols[1].selectbox(L["direction"], list(names), format_func=names.get,
-                                       index=2, key="direction")
+                                       key="direction")
     options = L["order_options"]
     urlstate.seed("order", urlstate.take("order"), list(options))
     order = cols[2].selectbox(L["order"], list(options), format_func=options.get, key="order")
     urlstate.seed(f"order_by-{rec.cell}", urlstate.take("by"), list(rec.gate_names))
-    order_by = cols[3].selectbox(L["order_by"], list(rec.gate_names), index=len(rec.gate_names) - 1,
-                                 key=f"order_by-{rec.cell}")
+    st.session_state.setdefault(f"order_by-{rec.cell}", rec.gate_names[-1])
+    order_by = cols[3].selectbox(L["order_by"], list(rec.gate_names), key=f"order_by-{rec.cell}")
     gates = trace.gates(layer, directions[0])
     ranked = charts.unit_order(gates, order, order_by)
     urlstate.seed(f"unit-{model.id}", urlstate.take_int("unit"), ranked)

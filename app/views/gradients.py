@@ -44,9 +44,9 @@ def render(model: cells.Model, L: dict) -> None:
     trace = traced(models[0].id, text, models[0])
     steps = trace.steps
     urlstate.seed("grad_step", urlstate.take_int("gstep"), list(range(steps)))
-    if st.session_state.get("grad_step", 0) >= steps:
-        st.session_state.pop("grad_step", None)
-    step = st.select_slider(V["target"], options=list(range(steps)), value=steps - 1, key="grad_step",
+    if st.session_state.get("grad_step", steps) >= steps:
+        st.session_state["grad_step"] = steps - 1
+    step = st.select_slider(V["target"], options=list(range(steps)), key="grad_step",
                             format_func=lambda t: f"{t}: {trace.tokens[t]}")
     urlstate.note("gstep", step)
     series, notes = {}, []

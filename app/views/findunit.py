@@ -1,0 +1,79 @@
+"""Find the unit: for tasks with a known hidden variable (the count in aⁿbⁿ, the subject's number in
+agreement, inside-a-quotation in prose), rank every unit of every gate and state by how well it
+tracks that variable, and show the best one in the explorer in one click."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import streamlit as st
+
+import cells
+from app import charts
+from app.sentence import limit_tokens, text_ui, traced
+from cells import probe
+
+# task -> (variable name in the string table, extractor over the tokens)
+VARIABLES: dict[str, list[tuple[str, Callable]]] = {
+    "anbn": [("count_ab", probe.count_a_minus_b)],
+    "anbncn": [("count_ab", probe.count_a_minus_b), ("count_bc", probe.count_b_minus_c)],
+    "agreement": [("subject", probe.subject_number)],
+    "charlm": [("quotes", probe.inside_quotes)],
+}
+TOP = 10
+
+
+def ranking(trace: cells.Trace, target: np.ndarray, layer: int, direction: int
+            ) -> list[tuple[str, int, float, float]]:
+    """(gate, unit, score, correlation) over every gate and state of one layer, best first."""
+    rows = []
+    for gate, values in trace.gates(layer, direction).items():
+        rows += [(gate, u, s, r) for u, s, r in probe.rank_units(values, target)]
+    return sorted(rows, key=lambda row: (-row[2], row[0], row[1]))
+
+
+def show_in_explorer(model_id: str, cell: str, gate: str, unit: int) -> None:
+    st.session_state["view"] = "explorer"
+    st.session_state[f"unit-{model_id}"] = unit
+    st.session_state[f"order_by-{cell}"] = gate
+
+
+def render(model: cells.Model, L: dict) -> None:
+    V = L["findunit"]
+    with st.expander(L["how_to_read"]):
+        st.markdown(V["how"])
+    task = str(model.card.get("task"))
+    variables = VARIABLES.get(task)
+    if not variables:
+        st.info(V["no_variable"].format(tasks=", ".join(sorted(VARIABLES))))
+        return
+    text = text_ui(model, L)
+    if not text or not model.tokenizer(text):
+        st.info(L["empty"])
+        return
+    text = limit_tokens(model, text, L)
+    trace = traced(model.id, text, model)
+    names = [name for name, _ in variables]
+    name = st.radio(V["variable"], names, key="fu_var", horizontal=True, format_func=V["variables"].get)
+    target = dict(variables)[name](trace.tokens)
+    if np.ptp(target) == 0 if len(target) else True:
+        st.warning(V["constant"])
+        return
+    rows = ranking(trace, target, 0, 0)
+    gate, unit, score, corr = rows[0]
+    st.button(V["show"].format(gate=L["gate_titles"][gate], unit=unit, r=corr), key="fu_show",
+              on_click=show_in_explorer, args=(model.id, model.recurrent.cell, gate, unit),
+              type="primary")
+    values = trace.gates(0, 0)[gate][:, unit]
+    scale = float(np.abs(values).max() or 1) / float(np.abs(target).max() or 1)
+    series = {V["variables"][name] + f" (× {scale:.2g})": target * scale,
+              f"{L['gate_titles'][gate]} · unit {unit}": values}
+    st.plotly_chart(charts.lines_figure(series, trace.tokens, V["chart"], ""), key="fu-chart",
+                    theme=None, config={"displaylogo": False})
+    st.markdown(f"**{V['table']}**")
+    st.table([{V["cols"][0]: L["gate_titles"][g], V["cols"][1]: u, V["cols"][2]: f"{r:+.3f}"}
+              for g, u, _, r in rows[:TOP]])
+    notable = [n for n in model.card.get("notable_units", []) if n.get("what")]
+    if notable:
+        st.caption(V["card_says"] + " " + " · ".join(f"unit {n['unit']}: {n['what']}" for n in notable))
