@@ -1,0 +1,99 @@
+"""AppTest over the teaching lab's views on the shipped models: side by side, minimal pairs,
+gradients and memory lifetime, interventions, saturation, find the unit; in both languages."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.test_app import CARDS, fresh, heatmaps, pick, specs
+
+VIEWS = ["explorer", "compare", "pairs", "gradients", "intervene", "saturation", "findunit"]
+
+
+def task_id(task: str, cell: str = "lstm") -> str:
+    return next(m for m, c in sorted(CARDS.items()) if c["task"] == task
+                and c["architecture"]["cell"] == cell and not c["architecture"]["bidirectional"])
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("view", VIEWS)
+def test_every_view_renders_in_both_languages(view, lang):
+    at = pick(fresh(), task_id("sentiment"))
+    at.radio(key="lang").set_value(lang).run()
+    at.radio(key="view").set_value(view).run()
+    assert not at.exception, at.exception
+    assert at.expander  # every view has its "how to read this" note (and the sidebar's)
+    if view != "intervene":  # interventions draw charts once one is added
+        assert at.get("plotly_chart") or at.warning or at.info
+
+
+def test_side_by_side_lines_up_gate_roles():
+    at = pick(fresh(), task_id("charlm"))
+    at.radio(key="view").set_value("compare").run()
+    titles = [s["layout"]["title"]["text"] for s in specs(at)]
+    assert any(t.startswith("LSTM: forget gate") for t in titles)
+    assert any(t.startswith("GRU: update gate z") for t in titles)
+    assert any(t.startswith("RNN: hidden state") for t in titles)
+    assert any("no output gate" in c.value for c in at.caption)
+
+
+def test_minimal_pair_differences():
+    mid = task_id("sentiment")
+    at = pick(fresh(), mid)
+    at.radio(key="view").set_value("pairs").run()
+    at.text_input(key=f"paira-{mid}").set_value("the film was good").run()
+    at.text_input(key=f"pairb-{mid}").set_value("the film was not good").run()
+    maps = heatmaps(at)
+    assert {m["layout"]["meta"]["gate"] for m in maps} == set("ifgoch")
+    assert all(m["layout"]["title"]["text"].startswith("B − A") for m in maps)
+    assert "Output at the last token" in " ".join(m.value for m in at.markdown)
+
+
+def test_gradient_view_compares_rnn_lstm_gru():
+    at = pick(fresh(), task_id("charlm"))
+    at.radio(key="view").set_value("gradients").run()
+    grad = next(s for s in specs(at) if s["layout"]["meta"]["gatescope"] == "lines")
+    names = {t["name"] for t in grad["data"]}
+    assert {"LSTM", "GRU", "RNN"} <= names
+    assert grad["layout"]["yaxis"]["type"] == "log"
+    lifetimes = [s for s in specs(at) if s["layout"]["meta"]["gatescope"] == "matrix"]
+    assert len(lifetimes) >= 2  # LSTM and GRU; the RNN has none
+    assert at.caption and any("RNN has no gate" in c.value for c in at.caption)
+
+
+def test_intervention_preset_and_link():
+    mid = task_id("sentiment")
+    at = pick(fresh(), mid)
+    at.radio(key="view").set_value("intervene").run()
+    at.button(key="preset-never_forget").click().run()
+    assert not at.exception
+    link = json.loads(at.query_params["iv"][0] if isinstance(at.query_params["iv"], list)
+                      else at.query_params["iv"])
+    assert [c["g"] for c in link["c"]] == ["f", "i"]
+    after = [m for m in heatmaps(at) if "with the intervention" in m["layout"]["title"]["text"]]
+    assert {m["layout"]["meta"]["gate"] for m in after} == set("ifgoch")
+    at.button(key="iv_clear").click().run()
+    assert not heatmaps(at)
+
+
+def test_find_the_unit_jumps_to_the_explorer():
+    mid = task_id("anbn")
+    at = pick(fresh(), mid)
+    at.radio(key="view").set_value("findunit").run()
+    label = at.button(key="fu_show").label
+    assert "r = +1.00" in label or "r = -1.00" in label or "r = +0.9" in label or "r = −" in label
+    at.button(key="fu_show").click().run()
+    assert at.radio(key="view").value == "explorer"
+    unit = at.selectbox(key=f"unit-{mid}").value
+    assert f"unit {unit}" in label
+
+
+def test_saturation_scatter_has_a_dot_per_unit():
+    mid = task_id("sentiment")
+    at = pick(fresh(), mid)
+    at.radio(key="view").set_value("saturation").run()
+    scatter = next(s for s in specs(at) if s["layout"]["meta"]["gatescope"] == "scatter")
+    hidden = CARDS[mid]["architecture"]["hidden_size"]
+    assert len(scatter["data"][0]["customdata"]) == hidden or "bdata" in scatter["data"][0]["customdata"]
