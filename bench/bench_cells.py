@@ -31,8 +31,8 @@ import cells  # noqa: E402
 
 def bench_one(
     name: str, module: nn.Module, steps: int, rounds: int, input_size: int
-) -> tuple[float, float]:
-    """Median milliseconds of (cells.run, torch forward) over interleaved rounds."""
+) -> tuple[list[float], list[float]]:
+    """Milliseconds of every cells.run and every torch forward, in interleaved rounds."""
     rng = np.random.default_rng(0)
     x = rng.standard_normal((steps, input_size)).astype(np.float32)
     xt = torch.from_numpy(x).unsqueeze(1)  # (T, batch=1, I)
@@ -54,7 +54,7 @@ def bench_one(
             t0 = time.perf_counter()
             module(xt)
             torch_ms.append((time.perf_counter() - t0) * 1e3)
-    return statistics.median(cells_ms), statistics.median(torch_ms)
+    return cells_ms, torch_ms
 
 
 def main() -> None:
@@ -76,11 +76,17 @@ def main() -> None:
         f" input {args.input}, hidden {args.hidden}, batch 1, {args.rounds} interleaved rounds,"
         " medians"
     )
-    print(f"{'cell':6} {'cells ms':>9} {'torch ms':>9} {'ratio':>6}")
+    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(f"{'cell':6} {'cells ms':>9} {'torch ms':>9} {'ratio':>6}   (fastest round: cells, torch, ratio)")
     for name, cls in (("LSTM", nn.LSTM), ("GRU", nn.GRU)):
         module = cls(args.input, args.hidden).eval()
-        c_ms, t_ms = bench_one(name, module, args.steps, args.rounds, args.input)
-        print(f"{name:6} {c_ms:9.2f} {t_ms:9.2f} {c_ms / t_ms:6.2f}")
+        c_all, t_all = bench_one(name, module, args.steps, args.rounds, args.input)
+        c_ms, t_ms = statistics.median(c_all), statistics.median(t_all)
+        c_min, t_min = min(c_all), min(t_all)
+        print(
+            f"{name:6} {c_ms:9.2f} {t_ms:9.2f} {c_ms / t_ms:6.2f}"
+            f"   ({c_min:.2f}, {t_min:.2f}, {c_min / t_min:.2f})"
+        )
 
 
 if __name__ == "__main__":
