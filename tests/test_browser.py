@@ -199,3 +199,76 @@ def test_twenty_thousand_characters_say_the_limit(page):
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "explorer-charlm-long.png"))
     no_errors(page)
+
+
+VIEW_LABELS = ["Explorer", "Side by side", "Minimal pairs", "Vanishing gradients", "Interventions",
+               "Gate saturation", "Find the unit"]
+
+
+def test_every_view_and_the_language_switch(page):
+    choose(page, "Task", sentiment_task_title())
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for k, label in enumerate(VIEW_LABELS):
+        page.get_by_text(label, exact=True).click()
+        wait_idle(page)
+        no_errors(page)
+        page.screenshot(path=str(SHOTS / f"view-{k}-{label.lower().replace(' ', '-')}.png"),
+                        full_page=True)
+    page.get_by_text("Explorer", exact=True).click()
+    wait_idle(page)
+    page.get_by_text("简体中文", exact=True).click()
+    wait_ready(page)
+    assert page.get_by_text("逐步观察", exact=True).count() == 1
+    assert page.locator("[data-testid=gs-readout]").inner_text().startswith("步 ")
+    page.screenshot(path=str(SHOTS / "explorer-zh.png"), full_page=True)
+    page.get_by_text("English", exact=True).click()
+    wait_ready(page)
+    assert page.get_by_text("Explorer", exact=True).count() == 1
+    no_errors(page)
+
+
+def test_link_round_trip_across_a_server_restart(browser):
+    from tests.conftest import free_port, start_server
+
+    port = free_port()
+    proc, url = start_server(port=port)
+    try:
+        pg = browser.new_page(viewport={"width": 1400, "height": 1000})
+        pg.goto(url)
+        wait_ready(pg)
+        choose(pg, "Task", sentiment_task_title())
+        pg.get_by_text("GRU", exact=True).click()
+        wait_idle(pg)
+        type_sentence(pg, "the acting was good but the plot was not")
+        wait_ready(pg, tokens=9)
+        pg.get_by_text("u = 1 − z, as the textbooks: share of the candidate written").click()
+        wait_ready(pg)
+        pg.evaluate("() => document.activeElement.blur()")
+        for _ in range(4):
+            pg.keyboard.press("ArrowRight")
+        pg.wait_for_function("() => new URL(location.href).searchParams.get('step') === '4'",
+                             timeout=30_000)
+        link = pg.url
+        pg.close()
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    proc, url2 = start_server(port=port)  # a new server process: nothing survives but the link
+    try:
+        pg = browser.new_page(viewport={"width": 1400, "height": 1000})
+        errors = []
+        pg.on("pageerror", lambda e: errors.append(str(e)))
+        pg.goto(link)
+        wait_ready(pg, tokens=9)
+        assert pg.locator("[data-testid=gs-readout]").inner_text() == "step 4 / 8"
+        assert pg.get_by_role("textbox", name="Sentence").input_value() == (
+            "the acting was good but the plot was not")
+        gates = pg.evaluate("() => Array.from(document.querySelectorAll('.js-plotly-plot'))"
+                            ".filter(g => g.layout.meta && g.layout.meta.gatescope === 'heatmap')"
+                            ".map(g => [g.layout.meta.gate, g.layout.shapes[0].x0])")
+        assert ["u", 3.5] in gates and all(x == 3.5 for _, x in gates)
+        assert errors == []
+        pg.close()
+    finally:
+        proc.terminate()
+        proc.wait(10)
