@@ -58,7 +58,7 @@ class SimplifiedGRU(nn.Module):
                 pre = pre + b_hh
             z = torch.sigmoid(pre[:, :hidden])
             n = torch.tanh(pre[:, hidden:])
-            h = (1 - z) * n + z * h
+            h = n + z * (h - n)  # (1 − z) ⊙ n + z ⊙ h, in the arithmetic of PyTorch's GRU
             outs.append(h)
         return torch.stack(outs)
 
