@@ -43,8 +43,8 @@ def test_short_training_lowers_the_loss():
     labels = torch.tensor([s.number for s in sentences])
     torch.manual_seed(0)
     before = _loss(train_agreement.Net("lstm", len(tok.vocab), hidden=8), rows, labels)
-    net, info = train_agreement.train_one("lstm", sentences, epochs=3, hidden=8, log_every=0)
-    assert info["steps"] == 30
+    net, info = train_agreement.train_one("lstm", sentences, epochs=8, hidden=8, log_every=0)
+    assert info["steps"] == 80
     assert _loss(net, rows, labels) < before - 0.02
 
 
@@ -61,8 +61,9 @@ def test_export_matches_torch_and_evaluate_is_sane(tmp_path):
             want = torch.softmax(net(ids), -1)[0].numpy()
         assert np.abs(cells.trace(model, text).outputs - want).max() < 1e-5
         m = agreement.evaluate(model, per_k=10)
-        assert m["n_test"] == 50 and 0 <= m["accuracy"] <= 1
-        assert list(m["accuracy_by_distractors"]) == ["0", "1", "2", "3", "4"]
-        assert sum(m["count_by_distance"].values()) == 50
+        assert m["n_test"] == 60 and 0 <= m["accuracy"] <= 1
+        assert list(m["accuracy_by_distractors"]) == ["0", "1", "2", "3", "4", "5"]
+        assert sum(m["count_by_distance"].values()) == 60
+        assert set(m["accuracy_by_opening"]) <= {"none", "fronted", "clause"}
         unit = agreement.number_unit(model, n=20)
         assert 0 <= unit["unit"] < 6 and -1 <= unit["correlation"] <= 1

@@ -24,7 +24,7 @@ from cells.train.tasks import agreement
 MODELS = Path("assets/models")
 RNNS = {"lstm": nn.LSTM, "gru": nn.GRU, "sgru": SimplifiedGRU, "rnn": nn.RNN}
 CELL_TITLES = {"lstm": "LSTM", "gru": "GRU", "sgru": "simplified GRU", "rnn": "vanilla RNN"}
-HIDDEN, EMBED = 50, 32
+HIDDEN, EMBED = 32, 32
 EPOCHS, BATCH, LR = 6, 64, 3e-3
 SEED = 0
 DATE = "2026-11-23"
@@ -153,15 +153,17 @@ def finish_card(card: dict, model: cells.Model, metrics: dict) -> dict:
     by_k = metrics["accuracy_by_distractors"]
     cell = card["id"].split("-", 1)[1]
     card["metrics"] = metrics
+    k_max = str(agreement.TEST_MAX_DISTRACTORS)
     card["metric_summary"] = (
-        f"held-out accuracy {metrics['accuracy']:.1%}; with 4 distractors (unseen in training)"
-        f" {by_k.get('4', float('nan')):.1%}"
+        f"held-out accuracy {metrics['accuracy']:.1%}; {by_k[k_max]:.1%} with {k_max} distractors"
+        f" (training had at most {agreement.TRAIN_MAX_DISTRACTORS})"
     )
     card["summary"] = (
         f"A {CELL_TITLES[cell]} reads a sentence up to just before its verb and says whether the"
-        f" verb must be singular or plural; trained on generated sentences with 0-3 distractor"
-        f" phrases, it gets {metrics['accuracy']:.1%} of {metrics['n_test']} held-out prefixes"
-        f" (0-4 distractors) right, {by_k.get('4', float('nan')):.1%} with 4."
+        f" verb must be singular or plural; trained on generated sentences with"
+        f" 0-{agreement.TRAIN_MAX_DISTRACTORS} distractor phrases, it gets"
+        f" {metrics['accuracy']:.1%} of {metrics['n_test']} held-out prefixes"
+        f" (0-{k_max} distractors) right, {by_k[k_max]:.1%} with {k_max}."
     )
     card["samples"] = agreement.samples()
     card["notable_units"] = [agreement.number_unit(model)]
