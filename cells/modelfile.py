@@ -175,6 +175,9 @@ def load(path: str | Path) -> Model:
     for name in (WEIGHTS, CARD):
         if not (path / name).is_file():
             found = sorted(p.name for p in path.iterdir())
+            for other in found:  # say so when what is there is a pickle
+                if Path(other).suffix.lower() in PICKLE_SUFFIXES:
+                    refuse_pickle(other, b"")
             raise ModelFileError(f"{path}: expected {WEIGHTS} and {CARD}, found {found}")
     for name, limit in ((WEIGHTS, MAX_WEIGHTS_BYTES), (CARD, MAX_CARD_BYTES)):
         size = (path / name).stat().st_size

@@ -12,6 +12,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+import torch
+
+torch.set_num_threads(1)  # on 2 shared cores torch's thread pool can stall a 1 ms forward for seconds
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "app" / "gatescope.py"
