@@ -435,7 +435,7 @@ def test_pickle_refused_even_with_an_innocent_name(tmp_path):
 def test_folder_holding_only_a_model_pt(tmp_path):
     (tmp_path / "m").mkdir()
     (tmp_path / "m" / "model.pt").write_bytes(_torch_zip())
-    _refused(tmp_path / "m", "expected weights.safetensors and card.json", "found ['model.pt']")
+    _refused(tmp_path / "m", "model.pt: refusing a pickle-based file", "weights.safetensors + card.json")
 
 
 @pytest.mark.parametrize("kind", sorted(PICKLE_KINDS))
