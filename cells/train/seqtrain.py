@@ -71,6 +71,11 @@ class SeqModel(nn.Module):
         return self.head(self.out_dropout(out)), state  # (B, T, K)
 
 
+def a_or_an(title: str) -> str:
+    """ "an LSTM", "a GRU", "a bidirectional LSTM": the article for a cell's title."""
+    return "an" if title[:1] in "AEIOUL" and title[:3] != "Uni" else "a"
+
+
 def write_card(folder: Path, card: dict) -> None:
     (folder / "card.json").write_text(
         json.dumps(card, indent=1, ensure_ascii=False) + "\n", "utf-8"

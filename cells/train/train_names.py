@@ -105,8 +105,9 @@ def build(cell: str, out: Path, cfg: dict, train_part, held, labels, tok: CharTo
     path = out / ident / "card.json"
     full = json.loads(path.read_text("utf-8"))
     worst = min(metrics["accuracy_by_language"].items(), key=lambda kv: kv[1])
+    who = f"{seqtrain.a_or_an(TITLES[cell]).title()} {TITLES[cell]}"
     full["summary"] = (
-        f"A {TITLES[cell]} of {cfg['hidden_size']} units reading a surname letter by letter and"
+        f"{who} of {cfg['hidden_size']} units reading a surname letter by letter and"
         f" naming its language among {len(labels)} (balanced); {100 * metrics['accuracy']:.1f}%"
         f" right on held-out surnames (chance {100 / len(labels):.0f}%; hardest: {worst[0]}"
         f" {100 * worst[1]:.0f}%)."

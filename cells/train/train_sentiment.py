@@ -18,6 +18,7 @@ from pathlib import Path
 
 import torch
 
+import cells
 from cells.tokenize import WordTokenizer
 from cells.train import classify, seqtrain
 from cells.train.tasks import sentiment
@@ -106,12 +107,27 @@ def build(name: str, out: Path, cfg: dict, split, tok: WordTokenizer) -> dict:
     )
     path = out / ident / "card.json"
     full = json.loads(path.read_text("utf-8"))
+    who = f"{seqtrain.a_or_an(TITLES[name]).title()} {TITLES[name]}"
     full["summary"] = (
-        f"A {TITLES[name]} of {cfg['hidden_size']} units reading movie-review and product-review"
+        f"{who} of {cfg['hidden_size']} units reading movie-review and product-review"
         " sentences word by word, trained to call each sentence positive or negative after its last"
         f" word; {100 * metrics['accuracy']:.1f}% right on {metrics['held_out_sentences']}"
         " held-out sentences."
     )
+    found = sentiment.verdict_units(cells.load(out / ident), held)
+    full["verdict_unit_correlations"] = [{"unit": u, "r": r} for u, r in found]
+    unit, r = found[0]
+    if abs(r) >= 0.5:
+        full["notable_units"] = [
+            {
+                "layer": 0,
+                "direction": 0,
+                "unit": unit,
+                "what": "a sentiment unit: its h after the last word is"
+                f" {'high' if r > 0 else 'low'} for positive sentences (correlation"
+                f" r = {r:.2f} with the true label over held-out sentences)",
+            }
+        ]
     seqtrain.write_card(out / ident, full)
     return metrics
 

@@ -46,7 +46,10 @@ def windows(z: np.ndarray, length: int) -> tuple[torch.Tensor, torch.Tensor]:
     starts = range(0, len(z) - length)
     x = np.stack([z[s : s + length] for s in starts])
     y = np.stack([z[s + 1 : s + length + 1] for s in starts])
-    return (torch.tensor(x, dtype=torch.float32)[..., None], torch.tensor(y, dtype=torch.float32)[..., None])
+    return (
+        torch.tensor(x, dtype=torch.float32)[..., None],
+        torch.tensor(y, dtype=torch.float32)[..., None],
+    )
 
 
 def val_rmse(model: seqtrain.SeqModel, z: np.ndarray, first: int, window: int) -> float:
@@ -155,8 +158,9 @@ def build(cell: str, out: Path, cfg: dict) -> dict:
         labels=["next value"],
     )
     full = json.loads((out / ident / "card.json").read_text("utf-8"))
+    who = f"{seqtrain.a_or_an(TITLES[cell]).title()} {TITLES[cell]}"
     full["summary"] = (
-        f"A {TITLES[cell]} of {cfg['hidden_size']} units reading yearly sunspot numbers and"
+        f"{who} of {cfg['hidden_size']} units reading yearly sunspot numbers and"
         f" forecasting the next year; on the held-out years {metrics['held_out_years']} its RMSE is"
         f" {metrics['rmse']:.1f} against {metrics['naive_rmse']:.1f} for 'same as last year'"
         f" ({100 * metrics['rmse_ratio_to_naive']:.0f}%)."

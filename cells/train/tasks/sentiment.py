@@ -77,3 +77,20 @@ def held_out_samples(k: int = 3) -> list[str]:
     held = [text for _, text, _ in split()[2] if 30 <= len(text) <= 90]
     idx = np.random.default_rng(SEED).choice(len(held), size=k, replace=False)
     return [held[i] for i in sorted(idx)]
+
+
+def verdict_units(model: cells.Model, data: list | None = None, top: int = 3) -> list[tuple]:
+    """Forward-direction units whose final h correlates most with the true label: [(unit, r)]."""
+    data = split()[2] if data is None else data
+    finals, labels = [], []
+    for _, text, label in data:
+        h = cells.trace(model, text).gates(0, 0)["h"]  # (T, H)
+        if len(h):
+            finals.append(h[-1])
+            labels.append(label)
+    x = np.array(finals, np.float64)  # (N, H)
+    y = np.array(labels, np.float64)
+    xc, yc = x - x.mean(axis=0), y - y.mean()
+    r = (xc * yc[:, None]).sum(axis=0) / (np.sqrt((xc**2).sum(axis=0) * (yc**2).sum()) + 1e-12)
+    best = np.argsort(-np.abs(r))[:top]
+    return [(int(u), round(float(r[u]), 3)) for u in best]
