@@ -30,14 +30,29 @@ function gatescopePlots() {
     (gd) => gd.layout && gd.layout.meta && gd.layout.meta.gatescope === "heatmap");
 }
 
-function moveCursors(step) {
-  const Plotly = window.Plotly;
-  if (!Plotly) return;
-  for (const gd of gatescopePlots()) {
-    const shape = gd.layout.shapes && gd.layout.shapes[0];
-    if (!shape || shape.x0 === step - 0.5) continue;
-    Plotly.relayout(gd, { "shapes[0].x0": step - 0.5, "shapes[0].x1": step + 0.5 });
+// Plotly.relayout of a shape's x0 is a full recalc and replot of the chart (its editType is
+// "calc+arraydraw"): ~30-50 ms per heatmap here. So the cursor is moved in place: Plotly's own copies
+// (layout and full layout, used by its later redraws) and the drawn path; relayout only as fallback.
+const CURSOR_PATH = /^M([-\d.e]+),([-\d.e]+)H([-\d.e]+)V([-\d.e]+)H([-\d.e]+)Z$/;
+function placeCursor(gd, step) {
+  const shape = gd.layout.shapes && gd.layout.shapes[0];
+  if (!shape || shape.x0 === step - 0.5) return;
+  const full = gd._fullLayout, xa = full && full.xaxis;
+  const path = gd.querySelector('.shapelayer path[data-index="0"]');
+  const m = path && CURSOR_PATH.exec(path.getAttribute("d") || "");
+  if (!m || !xa || typeof xa.l2p !== "function" || !full.shapes || !full.shapes[0]) {
+    window.Plotly.relayout(gd, { "shapes[0].x0": step - 0.5, "shapes[0].x1": step + 0.5 });
+    return;
   }
+  shape.x0 = full.shapes[0].x0 = step - 0.5;
+  shape.x1 = full.shapes[0].x1 = step + 0.5;
+  const x0 = (xa._offset + xa.l2p(step - 0.5)).toFixed(2), x1 = (xa._offset + xa.l2p(step + 0.5)).toFixed(2);
+  path.setAttribute("d", `M${x0},${m[2]}H${x1}V${m[4]}H${x0}Z`);
+}
+
+function moveCursors(step) {
+  if (!window.Plotly) return;
+  for (const gd of gatescopePlots()) placeCursor(gd, step);
 }
 
 function equationRows(d, t) {
@@ -83,6 +98,10 @@ export default function (component) {
     state = store[data.seq] = { step: Math.max(0, Math.min(T - 1, data.step | 0)), nonce: data.nonce, speed: 4 };
   }
   const L = data.text;
+  // Only the latest mounted stepper drives the page: during a rerun the previous one is still mounted.
+  const me = {};
+  store.active = me;
+  const active = () => store.active === me;
 
   // Replace only our own root: the shadow root also holds the component's <style>.
   const old = parentElement.querySelector(".gs-root");
@@ -232,6 +251,7 @@ export default function (component) {
   speed.addEventListener("change", () => { state.speed = Number(speed.value); if (timer) { stop(); start(); } });
 
   function onKey(ev) {
+    if (!active()) return;
     const tgt = ev.target;
     const tag = (tgt && tgt.tagName) || "";
     if ((tag === "TEXTAREA" || tag === "INPUT" || tag === "SELECT" || (tgt && tgt.isContentEditable)) && tgt !== slider) return;
@@ -247,7 +267,7 @@ export default function (component) {
   const observer = new MutationObserver(() => {
     if (pending) return;
     pending = true;
-    requestAnimationFrame(() => { pending = false; moveCursors(state.step); });
+    requestAnimationFrame(() => { pending = false; if (active()) moveCursors(state.step); });
   });
   observer.observe(document.body, { childList: true, subtree: true });
 
@@ -258,5 +278,6 @@ export default function (component) {
     clearTimeout(syncTimer);
     document.removeEventListener("keydown", onKey);
     observer.disconnect();
+    if (active()) store.active = null;
   };
 }
