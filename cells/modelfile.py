@@ -31,6 +31,8 @@ class ModelFileError(ValueError):
 def refuse_pickle(name: str, head: bytes) -> None:
     """Raise if a file looks like a pickle or a torch.save zip, by its name or its first bytes."""
     suffix = Path(name).suffix.lower()
+    if head[8:9] == b"{" and suffix not in PICKLE_SUFFIXES:
+        return  # safetensors: an 8-byte header length (any first byte, 0x80 too), then JSON
     if suffix in PICKLE_SUFFIXES or head[:1] == b"\x80" or head[:2] == b"PK":
         raise ModelFileError(
             f"{name}: refusing a pickle-based file (PyTorch .pt/.pth, .pkl, zip archives): it could"
@@ -58,7 +60,7 @@ def parse_card(data: bytes) -> dict:
 
 
 def parse_weights(data: bytes, name: str = WEIGHTS) -> dict[str, np.ndarray]:
-    refuse_pickle(name, data[:2])
+    refuse_pickle(name, data[:9])
     if len(data) > MAX_WEIGHTS_BYTES:
         raise ModelFileError(f"{name}: expected at most {MAX_WEIGHTS_BYTES} bytes, got {len(data)}")
     try:
