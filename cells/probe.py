@@ -94,6 +94,12 @@ def _agreement_nouns() -> tuple[set[str], set[str]]:
     return {s for s, _ in NOUNS}, {p for _, p in NOUNS}
 
 
+def _frame_verbs() -> set[str]:
+    from cells.train.tasks.agreement import FRAME_VERBS
+
+    return {form for pair in FRAME_VERBS for form in pair}
+
+
 def _fronted_starts() -> set[str]:
     from cells.train.tasks.agreement import FRONTED
 
@@ -115,6 +121,11 @@ def subject_index(
     start = 0
     if words and words[0] in _fronted_starts() and "," in words:
         start = words.index(",") + 1
+    frames = _frame_verbs()  # "the children believe that <subject> ...": the subject follows "that"
+    for k in range(start, min(start + 6, len(words) - 1)):
+        if words[k] in frames and words[k + 1] == "that":
+            start = k + 2
+            break
     for k in range(start, len(words)):
         if words[k] in plural:
             return k, 1
