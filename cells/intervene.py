@@ -32,8 +32,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from cells.activations import aligned, sigmoid, tanh
-from cells.recurrent import CELL_MODULES, Recurrent, ShapeError, suffix
-from cells.run import _initial
+from cells.recurrent import CELL_MODULES, Recurrent, ShapeError
+from cells.run import _initial, run_layers
 from cells.tracing import Trace
 
 CLAMPABLE: dict[str, tuple[str, ...]] = {
@@ -271,39 +271,16 @@ def run_clamped(
     c_init = _initial(c0, rec, "c0")
     step = STEPPERS[rec.cell]
     extra = {"nonlinearity": rec.nonlinearity} if rec.cell == "rnn" else {}
-    w = rec.weights
-    states: list[list[dict[str, np.ndarray]]] = []
-    inputs: list[np.ndarray] = []
-    layer_in = x  # (T, I) for layer 0, (T, D*H) above
-    for layer in range(rec.num_layers):
-        inputs.append(layer_in)
-        per_direction = []
-        for direction in range(rec.num_directions):
-            s = suffix(layer, direction)
-            seq = layer_in if direction == 0 else layer_in[::-1]
-            x_part = seq @ w[f"weight_ih_{s}"].T  # (T, blocks*H), same product as cells.run
-            if rec.bias:
-                x_part += w[f"bias_ih_{s}"]
-            k = layer * rec.num_directions + direction
-            zero = np.zeros(rec.hidden_size, bool)  # (H,)
-            for zl, zd, zu in zero_units:
-                if (zl, zd) == (layer, direction):
-                    zero[zu] = True
-            out = step(
-                x_part,
-                w[f"weight_hh_{s}"],
-                w.get(f"bias_hh_{s}"),
-                h_init[k],
-                c_init[k],
-                _overrides(clamps, layer, direction, steps, rec.hidden_size),
-                zero,
-                **extra,
-            )
-            if direction == 1:  # align the backward run to the tokens it read
-                out = {key: np.ascontiguousarray(v[::-1]) for key, v in out.items()}
-            per_direction.append(out)
-        states.append(per_direction)
-        layer_in = np.concatenate([d["h"] for d in per_direction], axis=1)  # (T, D*H)
+
+    def clamped_direction(layer, direction, x_part, w_hh, b_hh, h_0, c_0):
+        zero = np.zeros(rec.hidden_size, bool)  # (H,) units silenced in this layer and direction
+        for zl, zd, zu in zero_units:
+            if (zl, zd) == (layer, direction):
+                zero[zu] = True
+        overrides = _overrides(clamps, layer, direction, steps, rec.hidden_size)
+        return step(x_part, w_hh, b_hh, h_0, c_0, overrides, zero, **extra)
+
+    states, inputs = run_layers(rec, x, h0, c0, run_direction=clamped_direction)
     trace = Trace(recurrent=rec, states=states, layer_inputs=inputs)
     trace.h0, trace.c0 = h_init, c_init
     head = getattr(model_or_recurrent, "head", None)

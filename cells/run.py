@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from cells.recurrent import CELL_MODULES, Recurrent, ShapeError, suffix
@@ -22,20 +24,34 @@ def _initial(
     return arr
 
 
+# (layer, direction, x_part (T, blocks*H), weight_hh, bias_hh, h0 (H,), c0 (H,)) -> {gate: (T, H)}
+DirectionRunner = Callable[..., dict[str, np.ndarray]]
+
+
 def run_layers(
     model: Recurrent,
     x: np.ndarray,  # (T, input_size)
     h0: np.ndarray | None = None,  # (L*D, H)
     c0: np.ndarray | None = None,  # (L*D, H), LSTM only
+    run_direction: DirectionRunner | None = None,
 ) -> tuple[list[list[dict[str, np.ndarray]]], list[np.ndarray]]:
-    """Return ``states[layer][direction]`` (dicts of (T, H) arrays) and each layer's input."""
+    """Return ``states[layer][direction]`` (dicts of (T, H) arrays) and each layer's input.
+
+    ``run_direction`` replaces the cell's own step loop (interventions use it); by default it is
+    the cell module's ``run_direction``.
+    """
     x = np.asarray(x, dtype=np.float32)
     if x.ndim != 2 or x.shape[1] != model.input_size:
         raise ShapeError(f"input: expected shape (T, {model.input_size}), got {x.shape}")
     h_init = _initial(h0, model, "h0")
     c_init = _initial(c0, model, "c0")
-    cell = CELL_MODULES[model.cell]
-    extra = {"nonlinearity": model.nonlinearity} if model.cell == "rnn" else {}
+    if run_direction is None:
+        cell = CELL_MODULES[model.cell]
+        extra = {"nonlinearity": model.nonlinearity} if model.cell == "rnn" else {}
+
+        def run_direction(layer, direction, x_part, w_hh, b_hh, h_0, c_0):
+            return cell.run_direction(x_part, w_hh, b_hh, h_0, c_0, **extra)
+
     w = model.weights
     states: list[list[dict[str, np.ndarray]]] = []
     inputs: list[np.ndarray] = []
@@ -50,13 +66,9 @@ def run_layers(
             if model.bias:
                 x_part += w[f"bias_ih_{s}"]
             k = layer * model.num_directions + direction
-            out = cell.run_direction(
-                x_part,
-                w[f"weight_hh_{s}"],
-                w.get(f"bias_hh_{s}"),
-                h_init[k],
-                c_init[k],
-                **extra,
+            out = run_direction(
+                layer, direction, x_part, w[f"weight_hh_{s}"], w.get(f"bias_hh_{s}"),
+                h_init[k], c_init[k],
             )
             if direction == 1:  # align the backward run to the tokens it read
                 out = {key: np.ascontiguousarray(v[::-1]) for key, v in out.items()}
