@@ -33,6 +33,9 @@ EN: dict[str, object] = {
     "order_by": "…of",
     "unit": "Unit",
     "unit_help": "The unit whose equations the step panel shows and which colours the sentence.",
+    "all_units": "Show all {n} units",
+    "all_units_help": "Off: the heatmaps show at most {n} rows — the model card's notable units, "
+    "then the units that change most over this sentence.",
     "convention": "GRU update gate",
     "convention_z": "z, as PyTorch: share of the old state kept",
     "convention_u": "u = 1 − z, as the textbooks: share of the candidate written",
@@ -277,6 +280,9 @@ ZH: dict[str, object] = {
     "order_by": "依据",
     "unit": "单元",
     "unit_help": "步骤面板展示这个单元的方程，句子也按它的激活值着色。",
+    "all_units": "显示全部 {n} 个单元",
+    "all_units_help": "关闭时，每张热图最多显示 {n} 行：先是模型卡中值得关注的单元，"
+    "再是在这句话里变化最大的单元。",
     "convention": "GRU 更新门",
     "convention_z": "z（PyTorch 写法）：保留旧状态的比例",
     "convention_u": "u = 1 − z（教材写法）：写入候选值的比例",

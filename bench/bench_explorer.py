@@ -298,6 +298,19 @@ def explorer_step(page: Page, frames: Frames, charts: int) -> tuple[float, int, 
     return (ms, *frames.since(mark))
 
 
+def stable_chart_count(page: Page, quiet_ms: int = 1500) -> int:
+    """The number of Gatescope charts once it has not changed for ``quiet_ms`` (charts drawn in the
+    page by Plotly.js appear a moment after the script run that sent them)."""
+    count, since = -1, time.perf_counter()
+    while True:
+        now = page.evaluate("() => window.__gsb.charts().filter((g) => g._fullLayout).length")
+        if now != count:
+            count, since = now, time.perf_counter()
+        elif (time.perf_counter() - since) * 1000 >= quiet_ms:
+            return count
+        page.wait_for_timeout(100)
+
+
 def sentence_arg(tokens: list[str], charts: int) -> dict:
     labels = step_labels(tokens)
     n = len(tokens)
@@ -410,7 +423,7 @@ def run(context, url: dict, model, default_tokens: list[str], rng: random.Random
     exp.wait_for_function("() => window.__gsb.readout() !== null && window.__gsb.charts().length > 0",
                           timeout=150_000)
     settle(exp, exp_frames)
-    charts = exp.evaluate("() => window.__gsb.charts().length")
+    charts = stable_chart_count(exp)
     load_arg["charts"] = charts
     print(f"explorer: {charts} Gatescope charts; default sentence {len(default_tokens)} tokens")
 

@@ -8,8 +8,9 @@ import numpy as np
 import streamlit as st
 
 import cells
-from app import charts, export, urlstate
+from app import charts, export, heatmaps, urlstate
 from app.colour import text_colour, value_colour
+from app.heatmaps_ui import heatmaps_ui
 from app.labels import html_safe
 from app.payload import sequence_id, step_captions, stepper_payload
 from app.presentation import controls_container
@@ -32,6 +33,7 @@ class View:
     order_by: str
     unit: int
     convention: str  # "z" | "u"
+    all_units: bool = False  # every unit in the heatmaps, not only the ones worth watching
 
 
 DIRECTION_CODES = {(0,): "f", (1,): "b", (0, 1): "fb"}
@@ -68,11 +70,16 @@ def view_ui(model: cells.Model, trace: cells.Trace, L: dict) -> View:
         convention = st.radio(L["convention"], ["z", "u"], horizontal=True, key="convention",
                               format_func=lambda c: L[f"convention_{c}"])
         st.caption(L["convention_note"])
-    view = View(layer, directions, order, order_by, int(unit), convention)
+    urlstate.seed("all_units", {"all": True}.get(urlstate.take("units") or ""))
+    all_units = st.toggle(L["all_units"].format(n=rec.hidden_size), key="all_units",
+                          help=L["all_units_help"].format(n=heatmaps.DEFAULT_ROWS))
+    view = View(layer, directions, order, order_by, int(unit), convention, all_units)
     for name, value in (("layer", layer if rec.num_layers > 1 else None),
                         ("dir", DIRECTION_CODES[directions] if rec.bidirectional else None),
                         ("order", order if order != "index" else None), ("by", order_by),
-                        ("unit", int(unit)), ("conv", convention if rec.cell in ("gru", "sgru") else None)):
+                        ("unit", int(unit)),
+                        ("units", "all" if all_units else None),
+                        ("conv", convention if rec.cell in ("gru", "sgru") else None)):
         urlstate.note(name, value)
     return view
 
@@ -84,26 +91,32 @@ def shown(gates: dict[str, np.ndarray], key: str, convention: str) -> tuple[str,
     return key, gates[key]
 
 
-def gates_ui(model: cells.Model, trace: cells.Trace, view: View, anchor: int, L: dict) -> None:
+def gates_ui(model: cells.Model, trace: cells.Trace, view: View, anchor: int, seq: str, L: dict) -> None:
     st.subheader(L["gates_heading"])
     if len(view.directions) > 1:
         st.caption(L["bidi_note"])
-    order = charts.unit_order(trace.gates(view.layer, view.directions[0]), view.order, view.order_by)
+    gates = trace.gates(view.layer, view.directions[0])
+    order = charts.unit_order(gates, view.order, view.order_by)
+    notable = [int(n["unit"]) for n in model.card.get("notable_units", [])
+               if n.get("layer", 0) == view.layer and n.get("direction", 0) == view.directions[0]]
+    rows = heatmaps.shown_units(order, gates[view.order_by], notable,
+                                None if view.all_units else heatmaps.DEFAULT_ROWS)
     names = {0: L["forward"], 1: L["backward"]}
-    keys = GRID[model.recurrent.cell]
-    per_row = 2 if len(view.directions) == 1 else 2
-    panels = [(k, d) for k in keys for d in view.directions]
-    for row in range(0, len(panels), per_row):
-        cols = st.columns(per_row)
-        for col, (key, direction) in zip(cols, panels[row : row + per_row], strict=False):
+    panels = []
+    for key in GRID[model.recurrent.cell]:
+        for direction in view.directions:
             name, values = shown(trace.gates(view.layer, direction), key, view.convention)
             title = L["gate_titles"][name]
             if model.recurrent.bidirectional:
                 title += f" · {names[direction]}"
-            fig = charts.heatmap_figure(values, trace.tokens, name, anchor, order, title=title,
-                                        range_label=L["range_label"])
-            col.plotly_chart(fig, key=f"heat-{key}-{direction}", theme=None,
-                             config={"displaylogo": False})
+            kind = charts.GATE_STYLES.get(name, charts.GATE_STYLES["h"]).kind
+            panels.append(heatmaps.Panel(f"{key}-{direction}", name, kind, title, values))
+    payload = heatmaps.heatmap_payload(
+        panels, trace.tokens, rows, seq, anchor,
+        {"unit": "unit", "step": "step", "range": L["range_label"]},
+        font_size=20 if st.session_state.get("present") else 14,
+    )
+    heatmaps_ui(payload, key="heatmaps-explorer")
 
 
 def output_ui(model: cells.Model, trace: cells.Trace, anchor: int, L: dict) -> None:
@@ -161,7 +174,7 @@ def render(model: cells.Model, L: dict) -> None:
         payload["captions"] = step_captions(trace, view.layer, view.directions[0], L["stepper"])
         payload["autoplay"] = True
     synced_stepper(payload)
-    gates_ui(model, trace, view, anchor, L)
+    gates_ui(model, trace, view, anchor, seq, L)
     output_ui(model, trace, anchor, L)
     unit_text_ui(trace, view, L)
     export_ui(model, trace, text, L)

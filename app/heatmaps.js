@@ -1,0 +1,152 @@
+// Gatescope heatmaps: every gate panel of one sentence, drawn by Plotly.js from ONE payload.
+// The charts stay mounted between reruns and are updated in place with Plotly.react, so a new
+// sentence costs one message and a redraw, not seven new Streamlit chart elements. Plotly.js is a
+// static file the browser caches (app/static_assets.py). The stepper moves the cursor of every chart
+// whose layout.meta.gatescope is "heatmap", these included. Every label arrives escaped (app/labels.py).
+
+const CURSOR = "#ff1f9e";
+const LEVELS = 254, MISSING = 255;
+
+function loadPlotly(url) {
+  if (window.Plotly) return Promise.resolve(window.Plotly);
+  if (!window.__gsPlotlyLoading) {
+    window.__gsPlotlyLoading = new Promise((resolve, reject) => {
+      const s = document.createElement("script");
+      s.src = url;
+      s.async = true;
+      s.onload = () => (window.Plotly ? resolve(window.Plotly) : reject(new Error(`${url} did not define Plotly`)));
+      s.onerror = () => { window.__gsPlotlyLoading = null; reject(new Error(`could not load ${url}`)); };
+      document.head.appendChild(s);
+    });
+  }
+  return window.__gsPlotlyLoading;
+}
+
+// One byte per value (app/heatmaps.py::quantise) -> rows of numbers, null where missing.
+function decode(panel) {
+  const bin = atob(panel.q);
+  const [rows, cols] = panel.shape;
+  const span = (panel.zmax - panel.zmin) / LEVELS;
+  const z = new Array(rows);
+  for (let r = 0; r < rows; r++) {
+    const row = new Array(cols);
+    for (let c = 0, k = r * cols; c < cols; c++, k++) {
+      const q = bin.charCodeAt(k);
+      row[c] = q === MISSING ? null : panel.zmin + q * span;
+    }
+    z[r] = row;
+  }
+  return z;
+}
+
+function currentStep(data) {
+  const state = window.__gatescope && window.__gatescope[data.seq];
+  const t = state && Number.isInteger(state.step) ? state.step : data.step;
+  return Math.max(0, Math.min(data.x.length - 1, t));
+}
+
+// Tick labels that fit: at least ~1.6 em of plot width per label, never overlapping.
+function ticks(data, widthPx) {
+  const n = data.x.length, font = data.font;
+  const every = Math.max(1, Math.ceil((n * 1.6 * font) / Math.max(widthPx, 100)));
+  const vals = [], text = [];
+  for (let k = 0; k < n; k += every) { vals.push(data.x[k]); text.push(data.ticktext[k]); }
+  return [vals, text];
+}
+
+function figure(data, panel, step, widthPx) {
+  const [tickvals, ticktext] = ticks(data, widthPx);
+  const rows = panel.shape[0];
+  const font = data.font;
+  const rowPx = Math.max(10, Math.min(22, Math.floor(560 / Math.max(rows, 1))));
+  const showRows = rows <= 64;
+  const trace = {
+    type: "heatmap",
+    z: decode(panel),
+    x: data.x,
+    y: data.row_labels,
+    zmin: panel.zmin,
+    zmax: panel.zmax,
+    colorscale: panel.scale,
+    colorbar: { thickness: 12, len: 0.95, tickfont: { size: font } },
+    hovertemplate: `${data.step_word} %{x}<br>%{y}<br>${panel.gate} ≈ %{z:.2f}<extra></extra>`,
+    hoverongaps: false,
+  };
+  const layout = {
+    title: { text: panel.title, font: { size: font + 2 }, x: 0, xanchor: "left", xref: "paper",
+      automargin: true },
+    font: { size: font },
+    height: rows * rowPx + 40 + 3 * font,
+    margin: { l: showRows ? 8 * font : 20, r: 10, t: 2 * font + 16, b: 2 * font + 8 },
+    xaxis: { type: "category", tickvals, ticktext,
+      tickangle: 0, tickfont: { size: font }, automargin: true },
+    yaxis: { type: "category", autorange: "reversed", showticklabels: showRows,
+      tickfont: { size: font }, automargin: true },
+    shapes: [{ type: "rect", xref: "x", yref: "paper", x0: step - 0.5, x1: step + 0.5, y0: 0, y1: 1,
+      line: { color: CURSOR, width: 3 }, fillcolor: "rgba(0,0,0,0)", name: "cursor" }],
+    meta: { gatescope: "heatmap", gate: panel.key },
+    uirevision: panel.key,
+    paper_bgcolor: "rgba(0,0,0,0)",
+  };
+  return [[trace], layout];
+}
+
+const CONFIG = { displaylogo: false, responsive: true,
+  modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d"] };
+
+async function draw(ctrl) {
+  if (ctrl.drawing) { ctrl.again = true; return; }
+  ctrl.drawing = true;
+  try {
+    do {
+      ctrl.again = false;
+      const data = ctrl.latest;
+      let Plotly;
+      try {
+        Plotly = await loadPlotly(data.plotly_url);
+      } catch (err) {
+        ctrl.grid.replaceChildren();
+        const msg = document.createElement("div");
+        msg.className = "gs-heat-error";
+        msg.textContent = String(err.message || err);
+        ctrl.grid.appendChild(msg);
+        return;
+      }
+      const step = currentStep(data);
+      const keep = new Set(data.panels.map((p) => p.key));
+      for (const div of Array.from(ctrl.grid.children)) {
+        if (!keep.has(div.dataset.key)) { if (window.Plotly && div.classList.contains("js-plotly-plot")) Plotly.purge(div); div.remove(); }
+      }
+      const jobs = data.panels.map((panel, k) => {
+        let div = ctrl.grid.querySelector(`:scope > [data-key="${CSS.escape(panel.key)}"]`);
+        if (!div) { div = document.createElement("div"); div.className = "gs-heat"; div.dataset.key = panel.key; }
+        if (ctrl.grid.children[k] !== div) ctrl.grid.insertBefore(div, ctrl.grid.children[k] || null);
+        const width = (div.clientWidth || ctrl.grid.clientWidth / (data.columns || 2)) - 12 * data.font;
+        const [traces, layout] = figure(data, panel, step, width);
+        return Plotly.react(div, traces, layout, CONFIG);
+      });
+      await Promise.all(jobs);
+      ctrl.grid.dataset.seq = data.seq;
+      ctrl.grid.dataset.drawn = String(data.panels.length);
+    } while (ctrl.again);
+  } finally {
+    ctrl.drawing = false;
+  }
+}
+
+export default function (component) {
+  const { data, parentElement } = component;
+  if (!data || !data.panels) return;
+  // The same element lives across reruns; keep one controller on it and draw the latest payload.
+  let ctrl = parentElement.__gsHeatmaps;
+  if (!ctrl) {
+    const grid = document.createElement("div");
+    grid.className = "gs-heat-grid";
+    grid.dataset.testid = "gs-heatmaps";
+    parentElement.appendChild(grid);
+    ctrl = parentElement.__gsHeatmaps = { grid, latest: null, drawing: false, again: false };
+  }
+  ctrl.grid.style.setProperty("--gs-cols", String(data.columns || 2));
+  ctrl.latest = data;
+  draw(ctrl);
+}

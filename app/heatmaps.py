@@ -1,0 +1,125 @@
+"""The gate heatmaps as ONE payload per sentence, drawn by Plotly.js in the page.
+
+Seven ``st.plotly_chart`` figures cost Streamlit seven new chart elements per sentence (measured ≈ 12×
+a minimal rerun, most of it not the bytes). Here the server sends one compact payload — every panel's
+values quantised to one byte per cell, base64 — and a ``st.components.v2`` component keeps its Plotly
+charts mounted and updates them in place with ``Plotly.react``. Plotly.js itself is a static file
+the browser caches (``app/static_assets.py``). Stepping never reaches the server: the stepper moves
+the cursor shape of every chart whose ``layout.meta.gatescope`` is ``"heatmap"``, these included.
+
+``heatmap_payload`` is pure (no Streamlit) so that it is unit-tested and its size measured directly.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+from dataclasses import dataclass
+
+import numpy as np
+import plotly.colors
+
+from app.charts import CELL_DIVERGING, DIVERGING, SEQUENTIAL, color_range, step_labels
+from app.labels import plotly_safe
+
+LEVELS = 254  # bytes 0..254 carry the value; 255 marks a missing one (NaN)
+MISSING = 255
+
+
+@dataclass(frozen=True)
+class Panel:
+    key: str  # unique within the payload, e.g. "f-0" (gate, direction)
+    gate: str  # the symbol shown in the hover: "f", "u", …
+    kind: str  # "sigmoid" | "tanh" | "cell"
+    title: str  # already in the page's language
+    values: np.ndarray  # (T, H)
+
+
+def quantise(values: np.ndarray, zmin: float, zmax: float) -> str:
+    """Base64 of one byte per value: round((v − zmin) / (zmax − zmin) · 254), clipped; NaN → 255."""
+    v = np.asarray(values, dtype=np.float64)
+    q = np.clip(np.rint((v - zmin) / (zmax - zmin) * LEVELS), 0, LEVELS)
+    q = np.where(np.isfinite(v), q, MISSING).astype(np.uint8)
+    return base64.b64encode(q.tobytes()).decode("ascii")
+
+
+def dequantise(data: str, shape: tuple[int, int], zmin: float, zmax: float) -> np.ndarray:
+    """The inverse of ``quantise`` (what the browser computes), for tests: NaN where 255."""
+    q = np.frombuffer(base64.b64decode(data), np.uint8).reshape(shape).astype(np.float64)
+    out = zmin + q / LEVELS * (zmax - zmin)
+    out[q == MISSING] = np.nan
+    return out
+
+
+def _scale(name: str) -> list[list]:
+    """A named Plotly colour scale written out, so the page needs no Python-side name table (and
+    Plotly.js's own ``RdBu`` runs the other way than Python's)."""
+    return [[float(s), c] for s, c in plotly.colors.get_colorscale(name)]
+
+
+SCALES = {name: _scale(name) for name in (SEQUENTIAL, DIVERGING, CELL_DIVERGING)}
+
+
+def heatmap_payload(
+    panels: list[Panel],
+    tokens: list[str],
+    rows: list[int],  # the units to show, top to bottom
+    seq: str,
+    step: int,
+    words: dict[str, str],  # "unit", "step", "range" (with {bound}) in the page's language
+    font_size: int = 14,
+    columns: int = 2,
+) -> dict:
+    """Everything the heatmaps component draws for one sentence."""
+    out = {
+        "seq": seq,
+        "step": int(step),
+        "x": step_labels(tokens),  # unique categories, escaped: "3 ‹d›"
+        "ticktext": [plotly_safe(tok) for tok in tokens],  # the page thins them to fit its width
+        "rows": [int(u) for u in rows],
+        "row_labels": [f"{plotly_safe(words['unit'])} {u}" for u in rows],
+        "font": int(font_size),
+        "columns": int(columns),
+        "step_word": plotly_safe(words["step"]),
+        "panels": [],
+    }
+    for p in panels:
+        zmin, zmax, scale = color_range(p.kind, p.values)
+        title = p.title
+        if p.kind == "cell":
+            title += " — " + words["range"].format(bound=f"{zmax:g}")
+        shown = np.asarray(p.values, np.float32)[:, rows].T  # (rows, T)
+        out["panels"].append({
+            "key": p.key,
+            "gate": plotly_safe(p.gate),
+            "title": html.escape(title, quote=False),  # our words: escaped, spaces kept
+            "zmin": zmin,
+            "zmax": zmax,
+            "scale": SCALES[scale],
+            "shape": [len(rows), len(tokens)],
+            "q": quantise(shown, zmin, zmax),
+        })
+    return out
+
+
+
+DEFAULT_ROWS = 32  # at 1280×720 a heatmap of this many rows keeps every row ≥ 8 px tall
+
+
+def shown_units(
+    order: list[int],  # every unit, in the order the user chose (index, variance, …)
+    values: np.ndarray,  # (T, H) the gate the order is computed from
+    notable: list[int],  # the card's notable units of this layer and direction
+    limit: int | None = DEFAULT_ROWS,  # None: all units
+) -> list[int]:
+    """The units a heatmap shows: with a ``limit``, the card's notable units, then the most active
+    (largest variance over the sentence) up to ``limit``, laid out in ``order`` with the notable
+    units on top; without one, every unit in ``order``."""
+    hidden = len(order)
+    if limit is None or limit >= hidden:
+        return list(order)
+    pinned = [u for u in dict.fromkeys(notable) if 0 <= u < hidden][:limit]
+    variance = np.asarray(values, np.float64).var(axis=0) if len(values) else np.zeros(hidden)
+    active = [int(u) for u in np.argsort(-variance, kind="stable") if int(u) not in pinned]
+    chosen = set(active[: limit - len(pinned)])
+    return pinned + [u for u in order if u in chosen]

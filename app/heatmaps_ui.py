@@ -1,0 +1,24 @@
+"""Mount the heatmaps component (``heatmaps.js``): one stable element whose Plotly charts stay in the
+page and are updated in place when the sentence or the view changes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from app import static_assets
+
+HERE = Path(__file__).parent
+static_assets.ensure_plotly_js()
+_component = st.components.v2.component(
+    "gatescope_heatmaps",
+    css=(HERE / "heatmaps.css").read_text("utf-8"),
+    js=(HERE / "heatmaps.js").read_text("utf-8"),
+    isolate_styles=False,  # Plotly puts its CSS in the document head; a shadow root would hide it
+)
+
+
+def heatmaps_ui(payload: dict, key: str = "heatmaps") -> None:
+    """Draw (or update in place) the heatmaps of ``payload`` (``app.heatmaps.heatmap_payload``)."""
+    _component(data={**payload, "plotly_url": static_assets.URL}, key=key)

@@ -1,0 +1,86 @@
+"""The heatmaps payload: one compact message per sentence, values within one quantisation step,
+user text escaped, and the default rows (notable units, then the most active)."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import numpy as np
+import pytest
+
+from app import heatmaps
+from app.heatmaps import LEVELS, Panel, dequantise, heatmap_payload, quantise, shown_units
+
+WORDS = {"unit": "unit", "step": "step", "range": "colour range ±{bound}"}
+
+
+@pytest.mark.parametrize(("zmin", "zmax"), [(0.0, 1.0), (-1.0, 1.0), (-5.0, 5.0)])
+def test_quantise_round_trip_is_within_half_a_level(zmin, zmax):
+    rng = np.random.default_rng(0)
+    values = rng.uniform(zmin, zmax, size=(7, 13))
+    back = dequantise(quantise(values, zmin, zmax), values.shape, zmin, zmax)
+    assert np.abs(back - values).max() <= (zmax - zmin) / LEVELS / 2 + 1e-12
+    assert np.abs(back - values).max() > 0  # it really is quantised: the check can fail
+
+
+def test_quantise_clips_out_of_range_and_marks_nan():
+    back = dequantise(quantise(np.array([[-3.0, 0.5, 9.0, np.nan]]), 0.0, 1.0), (1, 4), 0.0, 1.0)
+    assert back[0, 0] == 0.0 and back[0, 2] == 1.0 and abs(back[0, 1] - 0.5) < 0.003
+    assert np.isnan(back[0, 3])
+
+
+def payload(tokens, values, kind="sigmoid", rows=None):
+    rows = list(range(values.shape[1])) if rows is None else rows
+    panels = [Panel("f-0", "f", kind, "forget gate f", values)]
+    return heatmap_payload(panels, tokens, rows, "seq1", 0, WORDS)
+
+
+def test_payload_holds_the_shown_rows_only_in_their_order():
+    values = np.arange(3 * 5, dtype=np.float32).reshape(3, 5) / 20  # (T=3, H=5)
+    p = payload(["a", "b", "c"], values, rows=[4, 0])
+    (panel,) = p["panels"]
+    assert panel["shape"] == [2, 3]
+    z = dequantise(panel["q"], (2, 3), panel["zmin"], panel["zmax"])
+    assert np.allclose(z, values[:, [4, 0]].T, atol=1 / LEVELS)
+    assert p["row_labels"] == ["unit 4", "unit 0"]
+
+
+def test_cell_state_range_is_symmetric_and_stated():
+    values = np.array([[0.2, -3.4], [1.0, 2.0]], np.float32)
+    (panel,) = payload(["a", "b"], values, kind="cell")["panels"]
+    assert (panel["zmin"], panel["zmax"]) == (-5.0, 5.0)
+    assert panel["title"].endswith("colour range ±5")
+
+
+def test_user_text_is_escaped_in_every_label():
+    hostile = ["<img src=x onerror=alert(1)>", "&amp;", " "]
+    p = payload(hostile, np.zeros((3, 2), np.float32))
+    text = json.dumps({k: p[k] for k in ("x", "ticktext")})
+    assert "<img" not in text and "&lt;img" in text
+    assert "␣" in p["ticktext"][2]  # a space token is visible
+
+
+def test_payload_is_compact():
+    """256 units × 200 tokens × 6 gates: one byte per value (+ base64), not JSON floats."""
+    rng = np.random.default_rng(1)
+    panels = [Panel(f"{g}-0", g, "sigmoid", g, rng.random((200, 256), dtype=np.float32))
+              for g in "ifgoch"]
+    p = heatmap_payload(panels, ["x"] * 200, list(range(256)), "s", 0, WORDS)
+    size = len(json.dumps(p))
+    assert size < 6 * 200 * 256 * 4 / 3 + 40_000
+    assert len(base64.b64decode(p["panels"][0]["q"])) == 200 * 256
+
+
+def test_shown_units_pins_notable_then_most_active_in_the_chosen_order():
+    signs = np.where(np.arange(50) % 2 == 0, 1.0, -1.0)[:, None]
+    values = signs * np.arange(40)[None, :]  # (T=50, H=40): unit k swings ±k, variance k²
+    order = list(range(40))
+    rows = shown_units(order, values, notable=[3, 3, 99], limit=5)
+    assert rows == [3, 36, 37, 38, 39]  # 99 is not a unit: ignored; 3 only once
+    assert shown_units(order, values, notable=[], limit=None) == order
+    assert shown_units(order[::-1], values, notable=[], limit=3) == [39, 38, 37]
+
+
+def test_default_rows_fit_a_projector():
+    assert heatmaps.DEFAULT_ROWS <= 32
