@@ -17,7 +17,7 @@ from cells.probe import (
     subject_index,
     subject_number,
 )
-from cells.train.tasks import agreement
+from cells.tasks import agreement
 
 
 def test_rank_units_finds_the_planted_units():

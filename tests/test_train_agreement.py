@@ -6,7 +6,7 @@ from torch import nn
 
 import cells
 from cells.train import train_agreement
-from cells.train.tasks import agreement
+from cells.tasks import agreement
 
 
 def test_grammar_is_fixed_and_test_is_held_out():

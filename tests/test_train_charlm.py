@@ -8,7 +8,7 @@ import torch
 import cells
 from cells.tokenize import CharTokenizer
 from cells.train import seqtrain, train_charlm
-from cells.train.tasks import charlm
+from cells.tasks import charlm
 
 TINY = dict(train_charlm.CONFIG, hidden_size=16, embedding_size=8, batch_size=4, seq_len=20)
 

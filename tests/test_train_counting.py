@@ -5,7 +5,7 @@ import torch
 
 import cells
 from cells.train import train_counting
-from cells.train.tasks import counting
+from cells.tasks import counting
 
 
 def test_strings_and_allowed_sets():

@@ -7,7 +7,7 @@ import torch
 import cells
 from cells.tokenize import CharTokenizer
 from cells.train import classify, seqtrain, train_names
-from cells.train.tasks import names
+from cells.tasks import names
 
 TINY = dict(
     train_names.CONFIG,

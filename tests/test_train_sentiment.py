@@ -5,7 +5,7 @@ import torch
 import cells
 from cells.tokenize import WordTokenizer
 from cells.train import classify, seqtrain, train_sentiment
-from cells.train.tasks import sentiment
+from cells.tasks import sentiment
 
 TINY = dict(
     train_sentiment.CONFIG,

@@ -3,7 +3,7 @@
     python -m cells.train.metrics                 # every model under assets/models/
     python -m cells.train.metrics --only agreement anbn
 
-For each model folder, its card's ``task`` picks a module of ``cells.train.tasks`` (``TASKS``);
+For each model folder, its card's ``task`` picks a module of ``cells.tasks`` (``TASKS``);
 that module's ``evaluate(model)`` gives the held-out metrics. One markdown table per task is
 printed (metrics as rows, models as columns). The exit code is 1 if any number differs from the
 card's ``metrics`` by more than 1e-6 (relative), if a metric is missing on either side, or if a
@@ -27,14 +27,14 @@ REL_TOL = 1e-6
 
 # card["task"] -> the NumPy-only module with evaluate(model) -> dict
 TASKS: dict[str, str] = {
-    "charlm": "cells.train.tasks.charlm",
-    "sentiment": "cells.train.tasks.sentiment",
-    "names": "cells.train.tasks.names",
-    "sunspots": "cells.train.tasks.sunspots",  # the time-series models
-    "timeseries": "cells.train.tasks.timeseries",  # for cards that name the task generically
-    "anbn": "cells.train.tasks.counting",
-    "anbncn": "cells.train.tasks.counting",
-    "agreement": "cells.train.tasks.agreement",
+    "charlm": "cells.tasks.charlm",
+    "sentiment": "cells.tasks.sentiment",
+    "names": "cells.tasks.names",
+    "sunspots": "cells.tasks.sunspots",  # the time-series models
+    "timeseries": "cells.tasks.timeseries",  # for cards that name the task generically
+    "anbn": "cells.tasks.counting",
+    "anbncn": "cells.tasks.counting",
+    "agreement": "cells.tasks.agreement",
 }
 
 
@@ -49,7 +49,7 @@ class _NoTorch(importlib.abc.MetaPathFinder):
         if name == "torch" or name.startswith("torch."):
             raise ImportError(
                 "cells.train.metrics measures with cells alone: a task module tried to import"
-                f" {name!r}; keep cells/train/tasks/*.py NumPy-only"
+                f" {name!r}; keep cells/tasks/*.py NumPy-only"
             )
         return None
 

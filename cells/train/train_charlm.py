@@ -24,8 +24,8 @@ from torch import nn
 import cells
 from cells.tokenize import CharTokenizer
 from cells.train import seqtrain
-from cells.train.tasks import charlm
-from cells.train.tasks.datautil import MODELS
+from cells.tasks import charlm
+from cells.tasks.datautil import MODELS
 
 SEED = 7
 CONFIG = {

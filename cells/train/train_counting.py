@@ -23,7 +23,7 @@ from torch import nn
 
 import cells
 from cells.train.modules import SimplifiedGRU
-from cells.train.tasks import counting
+from cells.tasks import counting
 
 MODELS = Path("assets/models")
 TABLE = MODELS / "counting_table.json"

@@ -22,8 +22,8 @@ from torch import nn
 
 from cells.tokenize import ValueTokenizer
 from cells.train import seqtrain
-from cells.train.tasks import sunspots
-from cells.train.tasks.datautil import MODELS
+from cells.tasks import sunspots
+from cells.tasks.datautil import MODELS
 
 SEED = 17
 CONFIG = {

@@ -13,7 +13,7 @@ import numpy as np
 
 import cells
 from cells.tokenize import UNK
-from cells.train.tasks.datautil import DATA, log_prob, read_lines, split_indices
+from cells.tasks.datautil import DATA, log_prob, read_lines, split_indices
 
 TASK = "charlm"
 TITLE = "Character language model"

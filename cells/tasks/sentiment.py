@@ -16,7 +16,7 @@ import numpy as np
 
 import cells
 from cells.tokenize import UNK, WordTokenizer
-from cells.train.tasks.datautil import DATA, split_indices
+from cells.tasks.datautil import DATA, split_indices
 
 TASK = "sentiment"
 TITLE = "Sentiment, read word by word"

@@ -14,7 +14,7 @@ import numpy as np
 
 import cells
 from cells.tokenize import UNK
-from cells.train.tasks.datautil import DATA, read_lines, split_indices
+from cells.tasks.datautil import DATA, read_lines, split_indices
 
 TASK = "names"
 TITLE = "Surname to language"
