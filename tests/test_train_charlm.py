@@ -6,9 +6,9 @@ import numpy as np
 import torch
 
 import cells
+from cells.tasks import charlm
 from cells.tokenize import CharTokenizer
 from cells.train import seqtrain, train_charlm
-from cells.tasks import charlm
 
 TINY = dict(train_charlm.CONFIG, hidden_size=16, embedding_size=8, batch_size=4, seq_len=20)
 

@@ -9,8 +9,8 @@ import pytest
 import torch
 
 import cells
-from cells.train import metrics, train_counting, zoo
 from cells.tasks import counting
+from cells.train import metrics, train_counting, zoo
 from tests.conftest import ROOT
 
 

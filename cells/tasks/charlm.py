@@ -16,9 +16,9 @@ from collections.abc import Sequence
 import numpy as np
 
 import cells
-from cells.tokenize import UNK
 from cells.probe import rank_units
 from cells.tasks.datautil import DATA, log_prob, read_lines, split_indices, token_text
+from cells.tokenize import UNK
 
 TASK = "charlm"
 TITLE = "Character language model"

@@ -15,8 +15,8 @@ from collections import Counter
 import numpy as np
 
 import cells
-from cells.tokenize import UNK, WordTokenizer
 from cells.tasks.datautil import DATA, split_indices
+from cells.tokenize import UNK, WordTokenizer
 
 TASK = "sentiment"
 TITLE = "Sentiment, read word by word"

@@ -24,8 +24,8 @@ import torch
 from torch import nn
 
 import cells
-from cells.train.modules import SimplifiedGRU
 from cells.tasks import agreement
+from cells.train.modules import SimplifiedGRU
 
 MODELS = Path("assets/models")
 RNNS = {"lstm": nn.LSTM, "gru": nn.GRU, "sgru": SimplifiedGRU, "rnn": nn.RNN}

@@ -22,10 +22,10 @@ import torch
 from torch import nn
 
 import cells
-from cells.tokenize import CharTokenizer
-from cells.train import seqtrain
 from cells.tasks import charlm
 from cells.tasks.datautil import MODELS
+from cells.tokenize import CharTokenizer
+from cells.train import seqtrain
 
 SEED = 7
 CONFIG = {

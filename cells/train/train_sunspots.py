@@ -20,10 +20,10 @@ import numpy as np
 import torch
 from torch import nn
 
-from cells.tokenize import ValueTokenizer
-from cells.train import seqtrain
 from cells.tasks import sunspots
 from cells.tasks.datautil import MODELS
+from cells.tokenize import ValueTokenizer
+from cells.train import seqtrain
 
 SEED = 17
 CONFIG = {
