@@ -12,14 +12,12 @@ import streamlit as st
 import cells
 from app import charts
 from app.sentence import limit_tokens, text_ui, traced
-from cells import probe
+from cells import probe, tasks
 
-# task -> (variable name in the string table, extractor over the tokens)
+# task -> (variable name in the string table, extractor over the tokens), from cells.tasks' registry
 VARIABLES: dict[str, list[tuple[str, Callable]]] = {
-    "anbn": [("count_ab", probe.count_a_minus_b)],
-    "anbncn": [("count_ab", probe.count_a_minus_b), ("count_bc", probe.count_b_minus_c)],
-    "agreement": [("subject", probe.subject_number)],
-    "charlm": [("quotes", probe.inside_quotes)],
+    task: [(v.name, v.extract) for v in tasks.hidden_variables(task)]
+    for task in tasks.tasks_with_hidden_variables()
 }
 TOP = 10
 

@@ -13,8 +13,8 @@ from collections import Counter
 import numpy as np
 
 import cells
+from cells.tasks.datautil import DATA, read_lines, split_indices
 from cells.tokenize import UNK
-from cells.train.tasks.datautil import DATA, read_lines, split_indices
 
 TASK = "names"
 TITLE = "Surname to language"
