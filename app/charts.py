@@ -22,6 +22,9 @@ DIVERGING = "RdBu"  # ColorBrewer, colour-blind safe
 CELL_DIVERGING = "PuOr"  # ColorBrewer, colour-blind safe; differs from tanh quantities on purpose
 CURSOR_COLOR = "#ff1f9e"
 MAX_TICK_LABELS = 60
+# The words the charts write on axes, hovers and legends; pages pass their language's (i18n.chart_words)
+WORDS = {"unit": "unit {unit}", "step": "step", "model": "model", "actual": "actual",
+         "range": "colour range ±{bound}"}
 
 
 @dataclass(frozen=True)
@@ -93,9 +96,12 @@ def heatmap_figure(
     unit_order: list[int] | None = None,
     title: str | None = None,
     height: int | None = None,
-    range_label: str = "colour range ±{bound}",
+    range_label: str | None = None,
+    words: dict[str, str] | None = None,
 ) -> go.Figure:
     """Units (rows, in ``unit_order``) × tokens (columns) heatmap of one gate, cursor at ``step``."""
+    words = words or WORDS
+    range_label = range_label or words["range"]
     style = GATE_STYLES.get(gate, GateStyle(gate, "tanh"))
     steps, hidden = values.shape
     order = list(range(hidden)) if unit_order is None else list(unit_order)
@@ -104,7 +110,7 @@ def heatmap_figure(
     if style.kind == "cell":
         label += " — " + range_label.format(bound=f"{zmax:g}")
     x = step_labels(tokens)
-    y = [f"unit {u}" for u in order]
+    y = [words["unit"].format(unit=u) for u in order]
     z = np.ascontiguousarray(values.T[order], dtype=np.float32)  # (H, T)
     every = max(1, math.ceil(steps / MAX_TICK_LABELS))
     ticktext = [plotly_safe(tok) for tok in tokens[::every]]
@@ -117,7 +123,7 @@ def heatmap_figure(
             zmax=zmax,
             colorscale=scale,
             colorbar=dict(thickness=12, len=0.9),
-            hovertemplate="step %{x}<br>%{y}<br>" + gate + " = %{z:.3f}<extra></extra>",
+            hovertemplate=words["step"] + " %{x}<br>%{y}<br>" + gate + " = %{z:.3f}<extra></extra>",
         )
     )
     fig.update_layout(
@@ -139,15 +145,17 @@ def outputs_figure(
     labels: list[str],
     step: int,
     title: str,
+    words: dict[str, str] | None = None,
 ) -> go.Figure:
     """Class probabilities (labels × tokens, fixed [0, 1]) with the same cursor as the gates."""
-    fig = heatmap_figure(outputs, tokens, gate="p", step=step, title=title)
+    words = words or WORDS
+    fig = heatmap_figure(outputs, tokens, gate="p", step=step, title=title, words=words)
     fig.update_traces(
         y=[plotly_safe(label) for label in labels],
         zmin=0.0,
         zmax=1.0,
         colorscale=SEQUENTIAL,
-        hovertemplate="step %{x}<br>%{y}<br>p = %{z:.3f}<extra></extra>",
+        hovertemplate=words["step"] + " %{x}<br>%{y}<br>p = %{z:.3f}<extra></extra>",
     )
     fig.update_layout(height=int(min(360, 90 + 28 * len(labels))), yaxis=dict(showticklabels=True))
     return fig
@@ -160,16 +168,18 @@ def series_figure(
     step: int,
     title: str,
     y_title: str,
+    words: dict[str, str] | None = None,
 ) -> go.Figure:
     """A per-step value against the truth, for value heads and for p(actual next character)."""
+    words = words or WORDS
     x = step_labels(tokens)
+    hover = words["step"] + " %{x}<br>%{y:.3f}<extra>%{fullData.name}</extra>"
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=x, y=predicted, mode="lines+markers", name="model",
-                             hovertemplate="step %{x}<br>%{y:.3f}<extra>model</extra>"))
+    fig.add_trace(go.Scatter(x=x, y=predicted, mode="lines+markers", name=html.escape(words["model"]),
+                             hovertemplate=hover))
     if np.isfinite(actual_next).any():
-        fig.add_trace(go.Scatter(x=x, y=actual_next, mode="lines", name="actual",
-                                 line=dict(dash="dot"),
-                                 hovertemplate="step %{x}<br>%{y:.3f}<extra>actual</extra>"))
+        fig.add_trace(go.Scatter(x=x, y=actual_next, mode="lines", name=html.escape(words["actual"]),
+                                 line=dict(dash="dot"), hovertemplate=hover))
     every = max(1, math.ceil(len(tokens) / MAX_TICK_LABELS))
     fig.update_layout(
         title=dict(text=html.escape(title, quote=False), font=dict(size=15)),
@@ -213,13 +223,16 @@ def lines_figure(
     y_title: str,
     log: bool = False,
     mark: int | None = None,
+    words: dict[str, str] | None = None,
 ) -> go.Figure:
     """One line per series over the tokens (e.g. gradient norms of RNN, GRU and LSTM)."""
+    words = words or WORDS
     x = step_labels(tokens)
     fig = go.Figure()
     for name, values in series.items():
-        fig.add_trace(go.Scatter(x=x, y=values, mode="lines+markers", name=html.escape(name),
-                                 hovertemplate="step %{x}<br>%{y:.3g}<extra>%{fullData.name}</extra>"))
+        fig.add_trace(go.Scatter(
+            x=x, y=values, mode="lines+markers", name=html.escape(name),
+            hovertemplate=words["step"] + " %{x}<br>%{y:.3g}<extra>%{fullData.name}</extra>"))
     every = max(1, math.ceil(len(tokens) / MAX_TICK_LABELS))
     fig.update_layout(
         title=dict(text=html.escape(title, quote=False), font=dict(size=15)),

@@ -9,6 +9,7 @@ import streamlit as st
 
 import cells
 from app import charts, zoo
+from app.i18n import arch_name, chart_words, model_metrics
 from app.payload import sequence_id, tokens_only_payload
 from app.sentence import limit_tokens, text_ui, traced
 from app.stepper import anchor_step, synced_stepper
@@ -56,8 +57,8 @@ def render(model: cells.Model, L: dict) -> None:
     synced_stepper(tokens_only_payload(tokens, seq, anchor, L["stepper"], compact))
     cols = st.columns(len(models))
     for col, m in zip(cols, models, strict=True):
-        col.markdown(f"**{zoo.ARCH_NAMES.get(zoo.arch_of(m.card), m.id)}** — "
-                     f"{m.card.get('metric_summary', '')}")
+        col.markdown(f"**{arch_name(L, zoo.arch_of(m.card))}** — "
+                     f"{model_metrics(L, m.id, m.card.get('metric_summary', ''))}")
     for role, by_cell in ROLES.items():
         if not any(by_cell.get(m.recurrent.cell) for m in models):
             continue
@@ -66,10 +67,10 @@ def render(model: cells.Model, L: dict) -> None:
         for col, m, tr in zip(cols, models, traces, strict=True):
             gate = by_cell.get(m.recurrent.cell)
             if gate is None:
-                col.caption(V["missing"][role].format(cell=cells.CELL_NAMES[m.recurrent.cell]))
+                col.caption(V["missing"][role].format(cell=arch_name(L, m.recurrent.cell)))
                 continue
             name, values = role_values(tr, gate)
             fig = charts.heatmap_figure(values, tr.tokens, name, anchor, height=260,
-                                        title=f"{cells.CELL_NAMES[m.recurrent.cell]}: "
-                                        f"{L['gate_titles'][name]}", range_label=L["range_label"])
+                                        title=f"{arch_name(L, m.recurrent.cell)}: "
+                                        f"{L['gate_titles'][name]}", words=chart_words(L))
             col.plotly_chart(fig, key=f"cmp-{role}-{m.id}", theme=None, config={"displaylogo": False})

@@ -10,6 +10,7 @@ import streamlit as st
 import cells
 from app import charts, export, urlstate
 from app.colour import text_colour, value_colour
+from app.i18n import chart_words, label_name
 from app.labels import html_safe
 from app.payload import sequence_id, step_captions, stepper_payload
 from app.presentation import controls_container
@@ -101,7 +102,7 @@ def gates_ui(model: cells.Model, trace: cells.Trace, view: View, anchor: int, L:
             if model.recurrent.bidirectional:
                 title += f" · {names[direction]}"
             fig = charts.heatmap_figure(values, trace.tokens, name, anchor, order, title=title,
-                                        range_label=L["range_label"])
+                                        words=chart_words(L))
             col.plotly_chart(fig, key=f"heat-{key}-{direction}", theme=None,
                              config={"displaylogo": False})
 
@@ -113,14 +114,16 @@ def output_ui(model: cells.Model, trace: cells.Trace, anchor: int, L: dict) -> N
     if head.get("activation") == "linear":
         nxt = np.array([cells.tokenize.parse_number(tok) for tok in trace.tokens[1:]] + [np.nan])
         fig = charts.series_figure(out[:, 0], nxt, trace.tokens, anchor, L["output_chart"],
-                                   L["stepper"]["output_value"])
+                                   L["stepper"]["output_value"], words=chart_words(L))
     elif out.shape[1] > 12:
         nxt = np.array(trace.token_ids[1:] + [-1])
         p = np.where(nxt >= 0, out[np.arange(len(nxt)), np.maximum(nxt, 0)], np.nan)
-        fig = charts.series_figure(p, np.full(len(p), np.nan), trace.tokens, anchor, L["p_next"], "p")
+        fig = charts.series_figure(p, np.full(len(p), np.nan), trace.tokens, anchor, L["p_next"], "p",
+                                   words=chart_words(L))
     else:
-        labels = list(head.get("labels") or [str(k) for k in range(out.shape[1])])
-        fig = charts.outputs_figure(out, trace.tokens, labels, anchor, L["output_chart"])
+        labels = [label_name(L, lab) for lab in head.get("labels") or range(out.shape[1])]
+        fig = charts.outputs_figure(out, trace.tokens, labels, anchor, L["output_chart"],
+                                    words=chart_words(L))
     st.plotly_chart(fig, key="outputs", theme=None, config={"displaylogo": False})
 
 
@@ -157,6 +160,8 @@ def render(model: cells.Model, L: dict) -> None:
     anchor = anchor_step(view_key, seq)
     payload = stepper_payload(trace, model.card, view.layer, view.directions[0], view.unit,
                               anchor, 0, seq, view.convention, L["stepper"])
+    if (payload.get("out") or {}).get("kind") == "classes":  # class names in the page's language
+        payload["out"]["labels"] = [label_name(L, str(lab)) for lab in payload["out"]["labels"]]
     if st.session_state.get("present"):  # projector: autoplay with a caption at every step
         payload["captions"] = step_captions(trace, view.layer, view.directions[0], L["stepper"])
         payload["autoplay"] = True

@@ -11,6 +11,7 @@ import streamlit as st
 
 import cells
 from app import charts
+from app.i18n import chart_words, notable_text, task_name
 from app.sentence import limit_tokens, text_ui, traced
 from cells import probe, tasks
 
@@ -44,7 +45,7 @@ def render(model: cells.Model, L: dict) -> None:
     task = str(model.card.get("task"))
     variables = VARIABLES.get(task)
     if not variables:
-        st.info(V["no_variable"].format(tasks=", ".join(sorted(VARIABLES))))
+        st.info(V["no_variable"].format(tasks=V["list_sep"].join(task_name(L, k, k) for k in VARIABLES)))
         return
     text = text_ui(model, L)
     if not text or not model.tokenizer(text):
@@ -65,13 +66,17 @@ def render(model: cells.Model, L: dict) -> None:
               type="primary")
     values = trace.gates(0, 0)[gate][:, unit]
     scale = float(np.abs(values).max() or 1) / float(np.abs(target).max() or 1)
+    words = chart_words(L)
     series = {V["variables"][name] + f" (× {scale:.2g})": target * scale,
-              f"{L['gate_titles'][gate]} · unit {unit}": values}
-    st.plotly_chart(charts.lines_figure(series, trace.tokens, V["chart"], ""), key="fu-chart",
+              f"{L['gate_titles'][gate]} · {words['unit'].format(unit=unit)}": values}
+    st.plotly_chart(charts.lines_figure(series, trace.tokens, V["chart"], "", words=words), key="fu-chart",
                     theme=None, config={"displaylogo": False})
     st.markdown(f"**{V['table']}**")
     st.table([{V["cols"][0]: L["gate_titles"][g], V["cols"][1]: u, V["cols"][2]: f"{r:+.3f}"}
               for g, u, _, r in rows[:TOP]])
     notable = [n for n in model.card.get("notable_units", []) if n.get("what")]
     if notable:
-        st.caption(V["card_says"] + " " + " · ".join(f"unit {n['unit']}: {n['what']}" for n in notable))
+        st.caption(V["card_says"] + " " + " · ".join(
+            V["notable"].format(unit=words["unit"].format(unit=n["unit"]),
+                                what=notable_text(L, model.id, n["unit"], n["what"]))
+            for n in notable))

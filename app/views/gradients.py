@@ -9,6 +9,7 @@ import streamlit as st
 
 import cells
 from app import charts, urlstate, zoo
+from app.i18n import arch_name, chart_words, label_name
 from app.sentence import limit_tokens, text_ui, traced
 from app.views.compare import siblings
 from cells.gradients import input_gradient_norms
@@ -52,13 +53,13 @@ def render(model: cells.Model, L: dict) -> None:
     series, notes = {}, []
     for m in models:
         norms, output = gradient_norms(m.id, text, step, m)
-        name = zoo.ARCH_NAMES.get(zoo.arch_of(m.card), m.id)
+        name = arch_name(L, zoo.arch_of(m.card))
         series[name] = np.where(norms > 0, norms, np.nan)[: step + 1]
         if output is not None:
             labels = (m.card.get("head") or {}).get("labels") or []
-            notes.append(f"{name}: {labels[output] if output < len(labels) else output}")
+            notes.append(f"{name}: {label_name(L, labels[output]) if output < len(labels) else output}")
     fig = charts.lines_figure(series, trace.tokens[: step + 1], V["chart"].format(step=step),
-                              V["y"], log=True, mark=step)
+                              V["y"], log=True, mark=step, words=chart_words(L))
     st.plotly_chart(fig, key="gradients", theme=None, config={"displaylogo": False})
     if notes:
         st.caption(V["target_note"] + " " + " · ".join(notes))
@@ -76,7 +77,7 @@ def lifetime_ui(models: list[cells.Model], text: str, L: dict) -> None:
     for col, m in zip(cols, gated, strict=False):
         trace = traced(m.id, text, m)
         matrix = lifetime_mean(trace, 0, 0).T  # (T, T): row t read at, column s written at
-        name = zoo.ARCH_NAMES.get(zoo.arch_of(m.card), m.id)
+        name = arch_name(L, zoo.arch_of(m.card))
         fig = charts.matrix_figure(np.tril(matrix), trace.tokens, f"{name}", V["lifetime_hover"])
         col.plotly_chart(fig, key=f"lifetime-{m.id}", theme=None, config={"displaylogo": False})
     if any(m.recurrent.cell == "rnn" for m in models):

@@ -10,6 +10,7 @@ import streamlit as st
 
 import cells
 from app import charts, urlstate
+from app.i18n import chart_words, label_name
 from app.sentence import limit_tokens, text_ui, traced
 from cells.intervene import CLAMPABLE, Clamp, trace_clamped
 
@@ -130,7 +131,7 @@ def render(model: cells.Model, L: dict) -> None:
         for col, tr, label in ((cols[0], before, V["before"]), (cols[1], after, V["after"])):
             fig = charts.heatmap_figure(tr.gates(0, 0)[gate], tr.tokens, gate, 0, height=280,
                                         title=f"{L['gate_titles'][gate]} — {label}",
-                                        range_label=L["range_label"])
+                                        words=chart_words(L))
             fig.update_layout(shapes=[])  # no cursor: this view compares whole runs
             col.plotly_chart(fig, key=f"iv-{gate}-{label}", theme=None, config={"displaylogo": False})
 
@@ -145,7 +146,8 @@ def outputs_ui(model: cells.Model, before: cells.Trace, after: cells.Trace, L: d
     if head.get("activation") == "linear":
         series = {V["before"]: before.outputs[:, 0], V["after"]: after.outputs[:, 0]}
     elif before.outputs.shape[1] <= 12:
-        for k, label in enumerate(labels or range(before.outputs.shape[1])):
+        for k, raw in enumerate(labels or range(before.outputs.shape[1])):
+            label = label_name(L, str(raw))
             series[f"{label} · {V['before']}"] = before.outputs[:, k]
             series[f"{label} · {V['after']}"] = after.outputs[:, k]
     else:
@@ -153,5 +155,5 @@ def outputs_ui(model: cells.Model, before: cells.Trace, after: cells.Trace, L: d
         rows = np.arange(len(nxt))
         series = {f"{L['p_next']} · {V['before']}": before.outputs[rows, nxt],
                   f"{L['p_next']} · {V['after']}": after.outputs[rows, nxt]}
-    fig = charts.lines_figure(series, before.tokens, V["outputs"], "")
+    fig = charts.lines_figure(series, before.tokens, V["outputs"], "", words=chart_words(L))
     st.plotly_chart(fig, key="iv-outputs", theme=None, config={"displaylogo": False})

@@ -7,6 +7,7 @@ import streamlit as st
 
 import cells
 from app import charts, urlstate
+from app.i18n import chart_words, label_name
 from app.payload import sequence_id, tokens_only_payload
 from app.sentence import MAX_TOKENS, traced
 from app.stepper import anchor_step, synced_stepper
@@ -67,7 +68,7 @@ def render(model: cells.Model, L: dict) -> None:
     compact = (model.card.get("tokenizer") or {}).get("kind") == "char"
     synced_stepper(tokens_only_payload(tokens, seq, anchor, L["stepper"], compact))
     if ta.outputs is not None and (model.card.get("head") or {}).get("activation") == "softmax":
-        labels = list(model.card["head"].get("labels") or [])
+        labels = [label_name(L, lab) for lab in model.card["head"].get("labels") or []]
         if 0 < len(labels) <= 12:
             last_a, last_b = ta.outputs[-1], tb.outputs[-1]
             st.markdown(V["verdicts"].format(
@@ -79,6 +80,7 @@ def render(model: cells.Model, L: dict) -> None:
         diff = aligned(ta.gates(0, 0)[gate], tb.gates(0, 0)[gate])
         bound = charts.nice_bound(float(np.nanmax(np.abs(diff))) if np.isfinite(diff).any() else 1)
         title = V["difference"].format(gate=L["gate_titles"][gate], bound=f"{bound:g}")
-        fig = charts.heatmap_figure(np.nan_to_num(diff), tokens, gate, anchor, height=300, title=title)
+        fig = charts.heatmap_figure(np.nan_to_num(diff), tokens, gate, anchor, height=300, title=title,
+                                    words=chart_words(L))
         fig.update_traces(zmin=-bound, zmax=bound, colorscale=charts.DIVERGING)
         cols[k % 2].plotly_chart(fig, key=f"pair-{gate}", theme=None, config={"displaylogo": False})
