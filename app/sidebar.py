@@ -32,13 +32,15 @@ def upload_ui(L: dict) -> cells.Model | None:
         except cells.ModelFileError as e:
             st.error(L["upload_bad"].format(error=e))
             return None
-        st.success(L["upload_ok"].format(name=model.card.get("title", model.id)))
+        st.success(L["upload_ok"].format(name=model.card.display_title))
         return model if st.checkbox(L["use_upload"], value=True, key="use_upload") else None
 
 
 def model_ui(L: dict) -> cells.Model | None:
     folder = str(zoo.models_dir())
     entries = zoo.catalogue(folder)
+    for bad in zoo.skipped(folder):
+        st.sidebar.warning(L["models_skipped"].format(model=bad.id, error=bad.reason))
     if not entries:
         st.error(L["no_models"].format(folder=folder))
         return None
@@ -60,10 +62,11 @@ def model_ui(L: dict) -> cells.Model | None:
 
 def card_ui(model: cells.Model, L: dict) -> None:
     card = model.card
-    st.sidebar.markdown(f"**{card.get('title', model.id)}**")
-    if card.get("summary"):
-        st.sidebar.caption(card["summary"])
-    if card.get("metric_summary"):
-        st.sidebar.caption(f"{L['metrics']}: {card['metric_summary']}")
-    with st.sidebar.expander(L["card"]):
-        st.json({k: v for k, v in card.items() if k not in ("tokenizer",)}, expanded=False)
+    st.sidebar.markdown(f"**{card.display_title}**")
+    if card.summary:
+        st.sidebar.caption(card.summary)
+    if card.metric_summary:
+        st.sidebar.caption(f"{L['metrics']}: {card.metric_summary}")
+    with st.sidebar.expander(L["card"]):  # the card as written, with the id the app gave it
+        shown = {"id": card.id, **{k: v for k, v in card.raw.items() if k not in ("id", "tokenizer")}}
+        st.json(shown, expanded=False)

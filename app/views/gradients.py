@@ -55,7 +55,7 @@ def render(model: cells.Model, L: dict) -> None:
         name = zoo.ARCH_NAMES.get(zoo.arch_of(m.card), m.id)
         series[name] = np.where(norms > 0, norms, np.nan)[: step + 1]
         if output is not None:
-            labels = (m.card.get("head") or {}).get("labels") or []
+            labels = m.card.output_labels
             notes.append(f"{name}: {labels[output] if output < len(labels) else output}")
     fig = charts.lines_figure(series, trace.tokens[: step + 1], V["chart"].format(step=step),
                               V["y"], log=True, mark=step)
