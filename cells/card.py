@@ -317,8 +317,7 @@ def _depth(doc: object) -> int:
         value, depth = stack.pop()
         if isinstance(value, dict | list):
             deepest = max(deepest, depth)
-            if depth <= MAX_DEPTH:
-                stack.extend((v, depth + 1) for v in (value.values() if isinstance(value, dict) else value))
+            stack.extend((v, depth + 1) for v in (value.values() if isinstance(value, dict) else value))
     return deepest
 
 
