@@ -176,7 +176,7 @@ def parse_card(data: bytes, *, id: str | None = None, default_id: str = "") -> C
         raise ModelFileError(f"{CARD}: expected UTF-8 JSON, got an unreadable file ({e})") from e
     except RecursionError as e:
         raise ModelFileError(f"{CARD}: expected JSON nested at most {MAX_DEPTH} deep, got deeper") from e
-    return card_from_json(doc, id=id, default_id=default_id)
+    return _card(doc, id, default_id)
 
 
 def read_card(folder: str | Path, *, id: str | None = None) -> Card:
@@ -194,19 +194,23 @@ def read_card(folder: str | Path, *, id: str | None = None) -> Card:
 
 
 def card_from_json(doc: object, *, id: str | None = None, default_id: str = "") -> Card:
-    """The card in an already decoded JSON value (what ``json.loads`` returns)."""
+    """The card in an already decoded JSON value (what ``json.loads`` returns); ``doc`` is copied."""
+    _refuse_deep(doc)  # before copying it
+    return _card(copy.deepcopy(doc), id, default_id)
+
+
+def _card(doc: object, id: str | None, default_id: str) -> Card:
+    """The card in ``doc``, which the card keeps as its ``raw`` mapping."""
     if not isinstance(doc, dict):
         raise ModelFileError(f"{CARD}: expected a JSON object, got {type(doc).__name__}")
-    depth = _depth(doc)
-    if depth > MAX_DEPTH:
-        raise ModelFileError(f"{CARD}: expected JSON nested at most {MAX_DEPTH} deep, got {depth}")
+    _refuse_deep(doc)
     top = _Section(doc, "")
     arch = _architecture(top.section("architecture", required=True))
     tokenizer = _tokenizer(top.section("tokenizer", required=True))
     inp = _input(top.section("input"), arch, tokenizer)
     head_doc = top.section("head")
     task = top.string("task")
-    training = top.section("training")
+    metrics, training = top.section("metrics"), top.section("training")
     seed = top.integer("seed", None, 0, 2**64)
     if seed is None and training is not None:
         seed = training.integer("seed", None, 0, 2**64)
@@ -216,13 +220,13 @@ def card_from_json(doc: object, *, id: str | None = None, default_id: str = "") 
         tokenizer=tokenizer,
         input=inp,
         head=_head(head_doc) if head_doc is not None else None,
-        id=str(card_id),
+        id=card_id,
         task=task,
         task_title=top.string("task_title") or task,
         title=top.string("title"),
         summary=top.string("summary"),
         notable_units=_notable_units(top, arch),
-        metrics=dict(top.section("metrics").doc) if top.has("metrics") else {},
+        metrics=dict(metrics.doc) if metrics is not None else {},
         metric_summary=top.string("metric_summary"),
         samples=top.strings("samples"),
         training=dict(training.doc) if training is not None else {},
@@ -310,15 +314,16 @@ def _notable_units(top: _Section, arch: Architecture) -> tuple[NotableUnit, ...]
     )
 
 
-def _depth(doc: object) -> int:
-    """How deep a JSON value nests (a scalar: 0), without recursion."""
+def _refuse_deep(doc: object) -> None:
+    """Raise if a JSON value nests deeper than MAX_DEPTH (walked without recursion)."""
     deepest, stack = 0, [(doc, 1)]
     while stack:
         value, depth = stack.pop()
         if isinstance(value, dict | list):
             deepest = max(deepest, depth)
             stack.extend((v, depth + 1) for v in (value.values() if isinstance(value, dict) else value))
-    return deepest
+    if deepest > MAX_DEPTH:
+        raise ModelFileError(f"{CARD}: expected JSON nested at most {MAX_DEPTH} deep, got {deepest}")
 
 
 def _shown(value: object) -> str:

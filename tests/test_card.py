@@ -195,6 +195,11 @@ def test_structural_refusals():
         parse_card(b'{"x": ' + b"[" * 10_000 + b"]" * 10_000 + b"}")  # deeper than Python recurses
     with pytest.raises(ModelFileError, match="nested at most 32 deep, got 101"):
         parse_card(json.dumps({**_doc(), "x": json.loads("[" * 100 + "]" * 100)}).encode())
+    deep: list = []
+    for _ in range(10_000):
+        deep = [deep]
+    with pytest.raises(ModelFileError, match="nested at most 32 deep, got 10002"):
+        card_from_json({**_doc(), "x": deep})  # refused before it is copied
     with pytest.raises(ModelFileError, match="expected UTF-8 JSON"):
         parse_card(b'{"title": "\xff\xfe"}')
     with pytest.raises(ModelFileError, match=f"expected at most {MAX_CARD_BYTES} bytes"):
