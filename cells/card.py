@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from cells.head import ACTIVATIONS
 from cells.recurrent import CELL_NAMES
 from cells.tokenize import TOKENIZERS, Tokenizer, make_tokenizer
 
@@ -31,7 +32,6 @@ MAX_CARD_BYTES = 20 * 2**20
 MAX_DEPTH = 32  # JSON nesting; shipped cards nest 4 deep
 MAX_LAYERS = 64
 MAX_SIZE = 2**16  # input and hidden sizes
-HEAD_ACTIVATIONS = ("softmax", "sigmoid", "linear")
 READOUTS = ("every", "last")
 INPUT_KINDS = ("embedding", "values")
 NONLINEARITIES = ("tanh", "relu")
@@ -289,7 +289,7 @@ def _head(h: _Section) -> HeadSpec:
             f"{CARD}: head.size: expected {len(labels)} (the number of head.labels), got {size}"
         )
     return HeadSpec(
-        activation=h.string("activation", "softmax", choices=HEAD_ACTIVATIONS),
+        activation=h.string("activation", "softmax", choices=ACTIVATIONS),
         size=size,
         labels=labels,
         bias=h.boolean("bias", True),

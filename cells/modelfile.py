@@ -99,7 +99,7 @@ def _recurrent(arch: Architecture, weights: dict[str, np.ndarray] | None = None)
 def build(card: Card, tensors: dict[str, np.ndarray]) -> Model:
     """Check ``tensors`` against the card and assemble the model. The ``Recurrent`` is built once,
     with its weights, and checks their names and shapes itself."""
-    rnn = {k[4:]: v for k, v in tensors.items() if k.startswith("rnn.")}  # (rows, cols) each
+    rnn = {k[4:]: v for k, v in tensors.items() if k.startswith("rnn.")}  # PyTorch's names
     outer = {k: v for k, v in tensors.items() if not k.startswith("rnn.")}
     rec, problem = None, None
     if rnn:
