@@ -9,6 +9,7 @@ import hashlib
 import numpy as np
 
 from app.labels import visible
+from cells.card import Card
 from cells.explain import unit_equations
 from cells.tracing import Trace
 
@@ -28,14 +29,13 @@ def sequence_id(*parts: object) -> str:
     return hashlib.sha1("\x1f".join(map(str, parts)).encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
-def output_payload(trace: Trace, card: dict, text: dict) -> dict | None:
+def output_payload(trace: Trace, card: Card, text: dict) -> dict | None:
     """Per-step outputs of the head, in the form the step panel draws them."""
     out = trace.outputs
-    head = card.get("head") or {}
-    if out is None or out.shape[0] == 0:
+    if out is None or out.shape[0] == 0 or card.head is None:
         return None
-    labels = list(head.get("labels") or [])
-    if head.get("activation") == "linear":
+    labels = list(card.output_labels)
+    if card.head_kind == "value":
         nxt = [float(v) for v in _next_values(trace)]
         return {
             "kind": "value",
@@ -46,21 +46,20 @@ def output_payload(trace: Trace, card: dict, text: dict) -> dict | None:
             "actual_label": text["actual_next"],
             "note": None,
         }
-    note = text["readout_last"] if head.get("readout") == "last" else None
-    if out.shape[1] > 12:  # e.g. next character: the top five at each step
+    note = text["readout_last"] if card.head.readout == "last" else None
+    if card.head_kind == "next_token":  # e.g. next character: the top five at each step
         top = np.argsort(-out, axis=1)[:, :TOP_K]  # (T, 5)
-        vocab = labels or list(card.get("tokenizer", {}).get("vocab") or [])
         return {
             "kind": "topk",
             "title": text["output_topk"],
-            "labels": [[vocab[k] if k < len(vocab) else str(k) for k in row] for row in top],
+            "labels": [[labels[k] if k < len(labels) else str(k) for k in row] for row in top],
             "probs": rounded(np.take_along_axis(out, top, axis=1)),
             "note": note,
         }
     return {
         "kind": "classes",
         "title": text["output_classes"],
-        "labels": labels or [str(k) for k in range(out.shape[1])],
+        "labels": labels,
         "probs": rounded(out),
         "note": note,
     }
@@ -75,7 +74,7 @@ def _next_values(trace: Trace) -> list[float]:
 
 def stepper_payload(
     trace: Trace,
-    card: dict,
+    card: Card,
     layer: int,
     direction: int,
     unit: int,
@@ -106,8 +105,8 @@ def stepper_payload(
     }
 
 
-def _is_char(card: dict) -> bool:
-    return (card.get("tokenizer") or {}).get("kind") == "char"
+def _is_char(card: Card) -> bool:
+    return card.tokenizer.kind == "char"
 
 
 def tokens_only_payload(tokens: list[str], seq: str, step: int, text: dict, compact: bool) -> dict:

@@ -22,7 +22,7 @@ def traced(model_key: str, text: str, _model: cells.Model) -> cells.Trace:
 
 
 def text_ui(model: cells.Model, L: dict) -> str:
-    samples = [str(s) for s in model.card.get("samples", [])]
+    samples = list(model.card.samples)
     if model.tokenizer.kind in ("char", "word"):
         samples += [s for s in SEED_EXAMPLES if s not in samples]
     key = f"text-{model.id}"

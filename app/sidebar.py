@@ -46,13 +46,15 @@ def upload_ui(L: dict) -> cells.Model | None:
         except cells.ModelFileError as e:
             st.error(L["upload_bad"].format(error=e))
             return None
-        st.success(L["upload_ok"].format(name=model.card.get("title", model.id)))
+        st.success(L["upload_ok"].format(name=model.card.display_title))
         return model if st.checkbox(L["use_upload"], value=True, key="use_upload") else None
 
 
 def model_ui(L: dict) -> cells.Model | None:
     folder = str(zoo.models_dir())
     entries = zoo.catalogue(folder)
+    for bad in zoo.skipped(folder):
+        st.sidebar.warning(L["models_skipped"].format(model=bad.id, error=bad.reason))
     if not entries:
         st.error(L["no_models"].format(folder=folder))
         return None
@@ -75,12 +77,13 @@ def model_ui(L: dict) -> cells.Model | None:
 
 def card_ui(model: cells.Model, L: dict) -> None:
     card = model.card
-    st.sidebar.markdown(f"**{model_title(L, model.id, card.get('title', model.id))}**")
-    summary = model_summary(L, model.id, card.get("summary", ""))
+    st.sidebar.markdown(f"**{model_title(L, model.id, card.display_title)}**")
+    summary = model_summary(L, model.id, card.summary)
     if summary:
         st.sidebar.caption(summary)
-    metrics = model_metrics(L, model.id, card.get("metric_summary", ""))
+    metrics = model_metrics(L, model.id, card.metric_summary)
     if metrics:
         st.sidebar.caption(f"{L['metrics']}: {metrics}")
-    with st.sidebar.expander(L["card"]):
-        st.json({k: v for k, v in card.items() if k not in ("tokenizer",)}, expanded=False)
+    with st.sidebar.expander(L["card"]):  # the card as written, with the id the app gave it
+        shown = {"id": card.id, **{k: v for k, v in card.raw.items() if k not in ("id", "tokenizer")}}
+        st.json(shown, expanded=False)

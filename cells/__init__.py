@@ -9,6 +9,7 @@
     t = cells.run(r, x)  # x: (T, input_size)
 """
 
+from cells.card import Card
 from cells.gradients import input_gradient_norms, input_gradients
 from cells.head import Head
 from cells.intervene import Clamp, run_clamped, trace_clamped
@@ -26,6 +27,7 @@ from cells.tracing import Trace
 
 __all__ = [
     "CELL_NAMES",
+    "Card",
     "CharTokenizer",
     "Clamp",
     "Head",

@@ -37,8 +37,9 @@ def pick(at: AppTest, model_id: str) -> AppTest:
 
 def _arch_label(card: dict) -> str:
     from app.zoo import ARCH_NAMES, arch_of
+    from cells.card import card_from_json
 
-    return ARCH_NAMES[arch_of(card)]
+    return ARCH_NAMES[arch_of(card_from_json(card))]
 
 
 def specs(at: AppTest) -> list[dict]:

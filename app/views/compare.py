@@ -35,7 +35,7 @@ def role_values(trace: cells.Trace, gate: str) -> tuple[str, np.ndarray]:
 def siblings(model: cells.Model) -> list[cells.Model]:
     """The unidirectional models of the same task, LSTM first."""
     folder = str(zoo.models_dir())
-    task = model.card.get("task")
+    task = model.card.task
     entries = [e for e in zoo.catalogue(folder) if e.task == task and not e.arch.startswith("bi")]
     return [zoo.load_model(e.id, folder) for e in entries] or [model]
 
@@ -53,12 +53,12 @@ def render(model: cells.Model, L: dict) -> None:
     tokens = traces[0].tokens
     seq = sequence_id("compare", *(m.id for m in models), text)
     anchor = anchor_step((seq,), seq)
-    compact = (model.card.get("tokenizer") or {}).get("kind") == "char"
+    compact = model.card.tokenizer.kind == "char"
     synced_stepper(tokens_only_payload(tokens, seq, anchor, L["stepper"], compact))
     cols = st.columns(len(models))
     for col, m in zip(cols, models, strict=True):
         col.markdown(f"**{arch_name(L, zoo.arch_of(m.card))}** — "
-                     f"{model_metrics(L, m.id, m.card.get('metric_summary', ''))}")
+                     f"{model_metrics(L, m.id, m.card.metric_summary)}")
     for role, by_cell in ROLES.items():
         if not any(by_cell.get(m.recurrent.cell) for m in models):
             continue

@@ -108,20 +108,20 @@ def gates_ui(model: cells.Model, trace: cells.Trace, view: View, anchor: int, L:
 
 
 def output_ui(model: cells.Model, trace: cells.Trace, anchor: int, L: dict) -> None:
-    out, head = trace.outputs, model.card.get("head") or {}
+    out, kind = trace.outputs, model.card.head_kind
     if out is None or len(trace.tokens) == 0:
         return
-    if head.get("activation") == "linear":
+    if kind == "value":
         nxt = np.array([cells.tokenize.parse_number(tok) for tok in trace.tokens[1:]] + [np.nan])
         fig = charts.series_figure(out[:, 0], nxt, trace.tokens, anchor, L["output_chart"],
                                    L["stepper"]["output_value"], words=chart_words(L))
-    elif out.shape[1] > 12:
+    elif kind == "next_token":
         nxt = np.array(trace.token_ids[1:] + [-1])
         p = np.where(nxt >= 0, out[np.arange(len(nxt)), np.maximum(nxt, 0)], np.nan)
         fig = charts.series_figure(p, np.full(len(p), np.nan), trace.tokens, anchor, L["p_next"], "p",
                                    words=chart_words(L))
     else:
-        labels = [label_name(L, lab) for lab in head.get("labels") or range(out.shape[1])]
+        labels = [label_name(L, lab) for lab in model.card.output_labels]
         fig = charts.outputs_figure(out, trace.tokens, labels, anchor, L["output_chart"],
                                     words=chart_words(L))
     st.plotly_chart(fig, key="outputs", theme=None, config={"displaylogo": False})

@@ -42,7 +42,7 @@ def render(model: cells.Model, L: dict) -> None:
     V = L["findunit"]
     with st.expander(L["how_to_read"]):
         st.markdown(V["how"])
-    task = str(model.card.get("task"))
+    task = model.card.task
     variables = VARIABLES.get(task)
     if not variables:
         st.info(V["no_variable"].format(tasks=V["list_sep"].join(task_name(L, k, k) for k in VARIABLES)))
@@ -74,9 +74,9 @@ def render(model: cells.Model, L: dict) -> None:
     st.markdown(f"**{V['table']}**")
     st.table([{V["cols"][0]: L["gate_titles"][g], V["cols"][1]: u, V["cols"][2]: f"{r:+.3f}"}
               for g, u, _, r in rows[:TOP]])
-    notable = [n for n in model.card.get("notable_units", []) if n.get("what")]
+    notable = [n for n in model.card.notable_units if n.what]
     if notable:
         st.caption(V["card_says"] + " " + " · ".join(
-            V["notable"].format(unit=words["unit"].format(unit=n["unit"]),
-                                what=notable_text(L, model.id, n["unit"], n["what"]))
+            V["notable"].format(unit=words["unit"].format(unit=n.unit),
+                                what=notable_text(L, model.id, n.unit, n.what))
             for n in notable))

@@ -56,7 +56,7 @@ def render(model: cells.Model, L: dict) -> None:
         name = arch_name(L, zoo.arch_of(m.card))
         series[name] = np.where(norms > 0, norms, np.nan)[: step + 1]
         if output is not None:
-            labels = (m.card.get("head") or {}).get("labels") or []
+            labels = m.card.output_labels
             notes.append(f"{name}: {label_name(L, labels[output]) if output < len(labels) else output}")
     fig = charts.lines_figure(series, trace.tokens[: step + 1], V["chart"].format(step=step),
                               V["y"], log=True, mark=step, words=chart_words(L))

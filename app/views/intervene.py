@@ -138,15 +138,14 @@ def render(model: cells.Model, L: dict) -> None:
 
 def outputs_ui(model: cells.Model, before: cells.Trace, after: cells.Trace, L: dict) -> None:
     V = L["intervene"]
-    head = model.card.get("head") or {}
+    kind = model.card.head_kind
     if before.outputs is None:
         return
-    labels = list(head.get("labels") or [])
     series: dict[str, np.ndarray] = {}
-    if head.get("activation") == "linear":
+    if kind == "value":
         series = {V["before"]: before.outputs[:, 0], V["after"]: after.outputs[:, 0]}
-    elif before.outputs.shape[1] <= 12:
-        for k, raw in enumerate(labels or range(before.outputs.shape[1])):
+    elif kind == "classes":
+        for k, raw in enumerate(model.card.output_labels):
             label = label_name(L, str(raw))
             series[f"{label} · {V['before']}"] = before.outputs[:, k]
             series[f"{label} · {V['after']}"] = after.outputs[:, k]

@@ -37,7 +37,7 @@ def pair_tokens(a: list[str], b: list[str]) -> list[str]:
 
 def pair_ui(model: cells.Model, L: dict) -> tuple[str, str]:
     V = L["pairs"]
-    default = DEFAULT_PAIRS.get(str(model.card.get("task")), ("", ""))
+    default = DEFAULT_PAIRS.get(model.card.task, ("", ""))
     cols = st.columns(2)
     texts = []
     for col, name, value in zip(cols, ("a", "b"), default, strict=True):
@@ -65,15 +65,15 @@ def render(model: cells.Model, L: dict) -> None:
     tokens = pair_tokens(ta.tokens, tb.tokens)
     seq = sequence_id("pairs", model.id, text_a, text_b)
     anchor = anchor_step((seq,), seq)
-    compact = (model.card.get("tokenizer") or {}).get("kind") == "char"
+    compact = model.card.tokenizer.kind == "char"
     synced_stepper(tokens_only_payload(tokens, seq, anchor, L["stepper"], compact))
-    if ta.outputs is not None and (model.card.get("head") or {}).get("activation") == "softmax":
-        labels = [label_name(L, lab) for lab in model.card["head"].get("labels") or []]
-        if 0 < len(labels) <= 12:
-            last_a, last_b = ta.outputs[-1], tb.outputs[-1]
-            st.markdown(V["verdicts"].format(
-                a=", ".join(f"{lab} {p:.2f}" for lab, p in zip(labels, last_a, strict=True)),
-                b=", ".join(f"{lab} {p:.2f}" for lab, p in zip(labels, last_b, strict=True))))
+    card = model.card
+    if ta.outputs is not None and card.head_kind == "classes" and card.head.activation == "softmax":
+        labels = [label_name(L, lab) for lab in card.output_labels]
+        last_a, last_b = ta.outputs[-1], tb.outputs[-1]
+        st.markdown(V["verdicts"].format(
+            a=", ".join(f"{lab} {p:.2f}" for lab, p in zip(labels, last_a, strict=True)),
+            b=", ".join(f"{lab} {p:.2f}" for lab, p in zip(labels, last_b, strict=True))))
     gates = [g for g in model.recurrent.gate_names]
     cols = st.columns(2)
     for k, gate in enumerate(gates):

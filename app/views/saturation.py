@@ -18,7 +18,7 @@ from cells.saturation import saturation, saturation_over_texts
 
 @st.cache_resource(max_entries=32, show_spinner=False)
 def sample_saturation(model_id: str, gate: str, _model: cells.Model) -> tuple[np.ndarray, np.ndarray]:
-    texts = task_sample(str(_model.card.get("task")), tuple(_model.card.get("samples", [])))
+    texts = task_sample(_model.card.task, _model.card.samples)
     return saturation_over_texts(_model, texts, 0, 0, gate)
 
 

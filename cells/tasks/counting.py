@@ -137,8 +137,8 @@ def check(model: cells.Model, task: str, max_n: int = EVAL_MAX_N) -> int:
 
 def evaluate(model: cells.Model, max_n: int = EVAL_MAX_N) -> dict:
     """Held-out metrics: the largest n up to which the model is right on every n (cells only)."""
-    task = str(model.card.get("task", ""))
-    train_max = int(model.card.get("training", {}).get("max_n", TRAIN_MAX_N))
+    task = model.card.task
+    train_max = int(model.card.training.get("max_n", TRAIN_MAX_N))
     first_wrong = check(model, task, max_n)
     best = max_n if first_wrong == 0 else first_wrong - 1
     return {

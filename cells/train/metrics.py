@@ -155,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
         except cells.ModelFileError as e:
             problems.append(f"{folder.name}: does not load: {e}")
             continue
-        task = str(model.card.get("task", ""))
+        task = model.card.task
         if a.only and task not in a.only and model.id not in a.only:
             continue
         start = time.time()
@@ -164,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
         except TaskError as e:
             problems.append(f"{model.id}: {e}")
             continue
-        diffs = compare(model.card.get("metrics") or {}, measured)
+        diffs = compare(model.card.metrics, measured)
         if diffs:
             bad[model.id] = {d.split(":", 1)[0] for d in diffs}
             problems += [f"{model.id}: {d}" for d in diffs]
