@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 
+from app import i18n
 from app.labels import plotly_safe
 from cells.registry import SPECS
 
@@ -31,18 +32,7 @@ class GateStyle:
     kind: str  # a cells.spec kind: "sigmoid" | "tanh" | "state" (unbounded) | "relu" ([0, ∞))
 
 
-TITLES = {  # English fallbacks; the page uses the string table's gate_titles
-    "i": "input gate i",
-    "f": "forget gate f",
-    "g": "candidate g (c̃)",
-    "o": "output gate o",
-    "c": "cell state c",
-    "h": "hidden state h",
-    "r": "reset gate r",
-    "z": "update gate z (PyTorch: share of old state kept)",
-    "u": "update gate u = 1 − z (textbook: share of candidate written)",
-    "n": "candidate n (h̃)",
-}
+TITLES: dict[str, str] = i18n.t("en")["gate_titles"]  # fallbacks; pages pass their language's
 # every key of the cells' (default) specs, with the kind its spec gives it; u = 1 − z is a sigmoid
 KINDS: dict[str, str] = {g.key: g.kind for spec in SPECS.values() for g in spec.gates} | {"u": "sigmoid"}
 GATE_STYLES: dict[str, GateStyle] = {k: GateStyle(TITLES.get(k, k), kind) for k, kind in KINDS.items()}

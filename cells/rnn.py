@@ -15,6 +15,8 @@ Nothing to clamp; interventions may still silence units (a hook on h).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from cells.activations import aligned, tanh
@@ -31,15 +33,11 @@ SPEC = CellSpec(
     torch_module="nn.RNN",
     torch_mode="RNN_TANH",
 )
-RELU_SPEC = CellSpec(
-    name="rnn",
+RELU_SPEC = replace(
+    SPEC,
     title="RNN (ReLU)",
     gates=(GateSpec("h", "relu", "hidden", block=0, label="h_relu"),),
-    grid=("h",),
-    caption_gates=(),
-    presets=(),
     step_panel=("h{t} = max(0, W_ih·x + W_hh·h{t-1} + b) = max(0, {h.pre}) = {h}",),
-    torch_module="nn.RNN",
     torch_mode="RNN_RELU",
     nonlinearity="relu",
 )
