@@ -86,7 +86,6 @@ def make_trace(
     c_init = _initial(c0, rec, "c0")
     states, inputs = run_layers(rec, x, h_init, c_init, hooks)
     head = getattr(model_or_recurrent, "head", None)
-    top = np.concatenate([d["h"] for d in states[-1]], axis=1)  # (T, D*H)
     tokens = list(tokens or ())
     return Trace(
         recurrent=rec,
@@ -95,7 +94,8 @@ def make_trace(
         tokens=[t.text for t in tokens],
         spans=[(t.start, t.end) for t in tokens],
         token_ids=[t.id for t in tokens],
-        outputs=None if head is None else head.apply(top),
+        outputs=None if head is None else head.apply(  # on the top layer's h: (T, D*H)
+            np.concatenate([d["h"] for d in states[-1]], axis=1)),
         text=text if isinstance(text, str) else "",
         h0=h_init,
         c0=c_init,
