@@ -236,3 +236,18 @@ def test_spec_of_unknown_cell_says_what_exists():
         spec_of("transformer")
     assert spec_of("rnn", "relu").nonlinearity == "relu"
     assert spec_of("lstm", "relu") is MODULES["lstm"].SPEC  # gated cells have one spec
+
+
+def test_a_trace_is_made_once_and_never_changes():
+    import dataclasses
+
+    rec = recurrent("lstm")
+    inputs = x()
+    trace = cells.run(rec, inputs)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        trace.tokens = ["a"]  # type: ignore[misc]
+    with pytest.raises(ValueError, match="read-only"):
+        trace.gates(0, 0)["f"][0, 0] = 1.0
+    with pytest.raises(ValueError, match="read-only"):
+        trace.layer_inputs[0][0, 0] = 1.0
+    inputs[0, 0] = 5.0  # the caller's own array stays writeable
