@@ -15,7 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 
+from app import i18n
 from app.labels import plotly_safe
+from cells.registry import SPECS
 
 SEQUENTIAL = "Viridis"  # colour-blind safe, perceptually uniform
 DIVERGING = "RdBu"  # ColorBrewer, colour-blind safe
@@ -30,21 +32,14 @@ WORDS = {"unit": "unit {unit}", "step": "step", "model": "model", "actual": "act
 @dataclass(frozen=True)
 class GateStyle:
     title: str
-    kind: str  # "sigmoid" | "tanh" | "cell"
+    kind: str  # a cells.spec kind: "sigmoid" | "tanh" | "state" (unbounded) | "relu" ([0, ∞))
 
 
-GATE_STYLES: dict[str, GateStyle] = {
-    "i": GateStyle("input gate i", "sigmoid"),
-    "f": GateStyle("forget gate f", "sigmoid"),
-    "g": GateStyle("candidate g (c̃)", "tanh"),
-    "o": GateStyle("output gate o", "sigmoid"),
-    "c": GateStyle("cell state c", "cell"),
-    "h": GateStyle("hidden state h", "tanh"),
-    "r": GateStyle("reset gate r", "sigmoid"),
-    "z": GateStyle("update gate z (PyTorch: share of old state kept)", "sigmoid"),
-    "u": GateStyle("update gate u = 1 − z (textbook: share of candidate written)", "sigmoid"),
-    "n": GateStyle("candidate n (h̃)", "tanh"),
-}
+TITLES: dict[str, str] = i18n.t("en")["gate_titles"]  # fallbacks; pages pass their language's
+# every key of the cells' (default) specs, with the kind its spec gives it; u = 1 − z is a sigmoid
+KINDS: dict[str, str] = {g.key: g.kind for spec in SPECS.values() for g in spec.gates} | {"u": "sigmoid"}
+GATE_STYLES: dict[str, GateStyle] = {k: GateStyle(TITLES.get(k, k), kind) for k, kind in KINDS.items()}
+BOUNDED = ("sigmoid", "tanh")  # kinds on a fixed scale; the others get a symmetric range stated
 
 
 def nice_bound(value: float) -> float:
@@ -59,7 +54,7 @@ def nice_bound(value: float) -> float:
 
 
 def color_range(kind: str, values: np.ndarray) -> tuple[float, float, str]:
-    """(zmin, zmax, colorscale) for a gate kind; the cell state's range is symmetric."""
+    """(zmin, zmax, colorscale) for a gate kind; an unbounded state's range is symmetric."""
     if kind == "sigmoid":
         return 0.0, 1.0, SEQUENTIAL
     if kind == "tanh":
@@ -98,16 +93,19 @@ def heatmap_figure(
     height: int | None = None,
     range_label: str | None = None,
     words: dict[str, str] | None = None,
+    kind: str | None = None,
 ) -> go.Figure:
-    """Units (rows, in ``unit_order``) × tokens (columns) heatmap of one gate, cursor at ``step``."""
+    """Units (rows, in ``unit_order``) × tokens (columns) heatmap of one gate, cursor at ``step``.
+    ``kind``: the gate's kind in its cell's spec (default: the kind its key has in most cells)."""
     words = words or WORDS
     range_label = range_label or words["range"]
     style = GATE_STYLES.get(gate, GateStyle(gate, "tanh"))
+    kind = kind or style.kind
     steps, hidden = values.shape
     order = list(range(hidden)) if unit_order is None else list(unit_order)
-    zmin, zmax, scale = color_range(style.kind, values)
+    zmin, zmax, scale = color_range(kind, values)
     label = title or style.title
-    if style.kind == "cell":
+    if kind not in BOUNDED:
         label += " — " + range_label.format(bound=f"{zmax:g}")
     x = step_labels(tokens)
     y = [words["unit"].format(unit=u) for u in order]
@@ -196,8 +194,10 @@ def series_figure(
     return fig
 
 
-def unit_order(gates: dict[str, np.ndarray], how: str, by: str = "h") -> list[int]:
-    """Units ordered by index, variance, mean activation or saturation of gate ``by``."""
+def unit_order(gates: dict[str, np.ndarray], how: str, by: str = "h", kind: str | None = None
+               ) -> list[int]:
+    """Units ordered by index, variance, mean activation or saturation of gate ``by`` (of
+    ``kind`` in its cell's spec; default: the kind its key has in most cells)."""
     values = gates[by]  # (T, H)
     hidden = values.shape[1]
     if how == "index" or values.shape[0] == 0:
@@ -207,7 +207,7 @@ def unit_order(gates: dict[str, np.ndarray], how: str, by: str = "h") -> list[in
     elif how == "mean":
         score = values.mean(axis=0)
     elif how == "saturation":
-        if by in ("i", "f", "o", "r", "z", "u"):
+        if (kind or GATE_STYLES.get(by, GateStyle(by, "tanh")).kind) == "sigmoid":
             score = ((values < 0.1) | (values > 0.9)).mean(axis=0)
         else:
             score = (np.abs(values) > 0.9).mean(axis=0)

@@ -14,14 +14,26 @@ import json
 from functools import cache
 from pathlib import Path
 
+from cells.registry import ALL_SPECS
+
 STRINGS_DIR = Path(__file__).parent / "strings"
 DEFAULT = "en"
 
-# Language-independent facts about the gates: how the symbol is written, and the function that
-# produces the gate's value (the step panel shows "input i = σ").
+# How a symbol is written where it is not just its key, and the function of each kind of gate in the
+# cell specs (the step panel shows "input i = σ").
 SYMBOLS = {"u": "u = 1 − z"}
-FUNCTIONS = {"i": "σ", "f": "σ", "o": "σ", "r": "σ", "z": "σ", "u": "σ", "g": "tanh", "n": "tanh",
-             "h": "tanh", "c": ""}
+KIND_FUNCTIONS = {"sigmoid": "σ", "tanh": "tanh", "relu": "max(0, ·)", "state": ""}
+
+
+def step_rows() -> dict[str, tuple[str, str]]:
+    """Step-panel row label -> (gate key, function), from every cell spec: ``"h_relu"`` is the
+    ReLU RNN's h, which the same gate name reads with another function. ``u`` is not a row."""
+    rows = {}
+    for spec in ALL_SPECS:
+        for gate in spec.gates:
+            if gate.block is not None or gate.key == "h":
+                rows.setdefault(gate.label or gate.key, (gate.key, KIND_FUNCTIONS[gate.kind]))
+    return rows
 
 
 def read_table(lang: str) -> dict:
@@ -47,12 +59,12 @@ def derive_gate_tables(table: dict) -> dict:
     formats = table["gate_formats"]
     titles, rows, captions = {}, {}, {}
     for key, gate in table["gates"].items():
-        words = {**gate, "symbol": SYMBOLS.get(key, key), "fn": FUNCTIONS.get(key, ""),
-                 "value": "{v:.2f}"}
+        words = {**gate, "symbol": SYMBOLS.get(key, key), "value": "{v:.2f}"}
         titles[key] = formats["title_note" if gate["note"] else "title"].format(**words)
-        if key not in ("c", "u"):  # the step panel's rows: gates and h (u is its own row)
-            rows[key] = formats["step_row"].format(**words)
         captions[key] = formats["caption_note" if gate["reading"] else "caption"].format(**words)
+    for label, (key, function) in step_rows().items():
+        words = {**table["gates"][key], "symbol": SYMBOLS.get(key, key), "fn": function}
+        rows[label] = formats["step_row"].format(**words)
     table["gate_titles"] = titles
     table["stepper"] = {**table["stepper"], "gate_names": rows, "caption_gate": captions}
     return table

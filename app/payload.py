@@ -11,6 +11,8 @@ import numpy as np
 from app.labels import visible
 from cells.card import Card
 from cells.explain import unit_equations
+from cells.registry import SPECS
+from cells.spec import CellSpec
 from cells.tracing import Trace
 
 TOP_K = 5
@@ -29,10 +31,11 @@ def sequence_id(*parts: object) -> str:
     return hashlib.sha1("\x1f".join(map(str, parts)).encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
-def output_payload(trace: Trace, card: Card, text: dict) -> dict | None:
-    """Per-step outputs of the head, in the form the step panel draws them."""
+def output_payload(trace: Trace, card: Card | None, text: dict) -> dict | None:
+    """Per-step outputs of the head, in the form the step panel draws them (None without a card's
+    head: a model built in code has no labels to show)."""
     out = trace.outputs
-    if out is None or out.shape[0] == 0 or card.head is None:
+    if out is None or out.shape[0] == 0 or card is None or card.head is None:
         return None
     labels = list(card.output_labels)
     if card.head_kind == "value":
@@ -74,7 +77,7 @@ def _next_values(trace: Trace) -> list[float]:
 
 def stepper_payload(
     trace: Trace,
-    card: Card,
+    card: Card | None,
     layer: int,
     direction: int,
     unit: int,
@@ -84,20 +87,21 @@ def stepper_payload(
     convention: str,
     text: dict,
 ) -> dict:
-    """Everything the stepper component draws, for every step of ``trace``."""
-    rec = trace.recurrent
+    """Everything the stepper component draws, for every step of ``trace``: the equation table's
+    rows and the state update's template lines come from the cell's spec (``cells.spec``)."""
+    spec = trace.recurrent.spec
     eq = unit_equations(trace, layer, direction, unit) if trace.steps else {}
-    gate_order = [g for g in rec.gate_names if g not in ("c", "h")] or ["h"]
     return {
         "seq": seq,
         "nonce": nonce,
         "step": int(step),
         "tokens": list(trace.tokens),
-        "cell": rec.cell,
-        "gru_n": rec.cell in ("gru", "sgru"),
+        "cell": spec.name,
         "convention": convention,
         "unit": int(unit),
-        "gate_order": gate_order,
+        "gate_order": list(spec.block_gates),
+        "rows": equation_rows(spec, convention, text),
+        "panel": list(spec.panel(convention)),
         "eq": {k: rounded(v) for k, v in eq.items()},
         "out": output_payload(trace, card, text),
         "text": text,
@@ -105,24 +109,34 @@ def stepper_payload(
     }
 
 
-def _is_char(card: Card) -> bool:
-    return card.tokenizer.kind == "char"
+def equation_rows(spec: CellSpec, convention: str, text: dict) -> list[dict]:
+    """The step panel's table: one row per gate with its parts (input, recurrent, bias,
+    pre-activation), plus u = 1 − z (value only) when the textbook convention is shown."""
+    rows = [{"label": text["gate_names"].get(spec.gate(g).label or g, g), "key": g, "parts": True}
+            for g in spec.block_gates]
+    if convention == "u" and "u" in spec.conventions:
+        rows.append({"label": text["u_row"], "key": "u", "parts": False})
+    return rows
+
+
+def _is_char(card: Card | None) -> bool:
+    return card is not None and card.tokenizer.kind == "char"
 
 
 def tokens_only_payload(tokens: list[str], seq: str, step: int, text: dict, compact: bool) -> dict:
     """A stepper with the token strip and controls only (views that compare several runs)."""
     return {"seq": seq, "nonce": 0, "step": int(step), "tokens": list(tokens), "cell": "",
-            "gru_n": False, "convention": "z", "unit": 0, "gate_order": [], "eq": {}, "out": None,
-            "text": text, "compact": compact}
+            "convention": "z", "unit": 0, "gate_order": [], "rows": [], "panel": [], "eq": {},
+            "out": None, "text": text, "compact": compact}
 
 
-CAPTION_GATES = {"lstm": ("f", "i", "o"), "gru": ("z", "r"), "sgru": ("z",), "rnn": ()}
+CAPTION_GATES = {name: spec.caption_gates for name, spec in SPECS.items()}
 
 
 def step_captions(trace: Trace, layer: int, direction: int, text: dict) -> list[str]:
     """One sentence per step for autoplay: the token and the mean of each gate over the units."""
     gates = trace.gates(layer, direction) if trace.steps else {}
-    names = CAPTION_GATES[trace.recurrent.cell]
+    names = trace.recurrent.spec.caption_gates
     means = {g: gates[g].mean(axis=1) for g in names}
     out = []
     for t, tok in enumerate(trace.tokens):

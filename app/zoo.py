@@ -15,13 +15,9 @@ from cells.card import read_card
 
 ROOT = Path(__file__).resolve().parents[1]
 ARCH_ORDER = ["lstm", "gru", "bilstm", "sgru", "rnn"]
-ARCH_NAMES = {
-    "lstm": "LSTM",
-    "gru": "GRU",
-    "bilstm": "BiLSTM",
-    "bigru": "BiGRU",
-    "sgru": "simplified GRU",
-    "rnn": "RNN",
+ARCH_NAMES = {  # "lstm": "LSTM", "bilstm": "BiLSTM", …: from the cells' specs
+    **{name: title for name, title in cells.CELL_NAMES.items()},
+    **{f"bi{name}": f"Bi{title}" for name, title in cells.CELL_NAMES.items()},
 }
 
 

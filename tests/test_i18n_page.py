@@ -23,7 +23,7 @@ CARDS = shipped_cards()
 
 # Words a Chinese page may show: cell names, proper names, file formats and names, keys, functions.
 ALLOWED = {
-    "LSTM", "GRU", "RNN", "BiLSTM", "PyTorch", "Gatescope", "tanh", "Karpathy", "Johnson",
+    "LSTM", "GRU", "RNN", "BiLSTM", "PyTorch", "Gatescope", "tanh", "max", "Karpathy", "Johnson",
     "Fei-Fei", "Home", "End", "CSV", "NPZ", "PNG", "weights.safetensors", "card.json",
     "cells.export_torch", "pickle", ".pt", ".pth", ".pkl",
 }

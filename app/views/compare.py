@@ -13,21 +13,20 @@ from app.i18n import arch_name, chart_words, model_metrics
 from app.payload import sequence_id, tokens_only_payload
 from app.sentence import limit_tokens, text_ui, traced
 from app.stepper import anchor_step, synced_stepper
+from cells.registry import SPECS
 
-# role -> gate that plays it in each cell (None: the cell has nothing in that role)
+# the rows of this view (string table's roles) -> the role in the cells' specs
+SPEC_ROLES = {"keep": "keep", "write": "write", "candidate": "candidate", "output": "read",
+              "reset": "reset", "hidden": "hidden"}
+# role -> gate that plays it in each cell (None: the cell has nothing in that role); "u" is 1 − z
 ROLES: dict[str, dict[str, str | None]] = {
-    "keep": {"lstm": "f", "gru": "z", "sgru": "z", "rnn": None},
-    "write": {"lstm": "i", "gru": "1-z", "sgru": "1-z", "rnn": None},
-    "candidate": {"lstm": "g", "gru": "n", "sgru": "n", "rnn": None},
-    "output": {"lstm": "o", "gru": None, "sgru": None, "rnn": None},
-    "reset": {"lstm": None, "gru": "r", "sgru": None, "rnn": None},
-    "hidden": {"lstm": "h", "gru": "h", "sgru": "h", "rnn": "h"},
+    role: {name: spec.role_gate(of) for name, spec in SPECS.items()} for role, of in SPEC_ROLES.items()
 }
 
 
 def role_values(trace: cells.Trace, gate: str) -> tuple[str, np.ndarray]:
     gates = trace.gates(0, 0)
-    if gate == "1-z":
+    if gate == "u":  # the write share of a GRU-like cell: 1 − its keep share z
         return "u", 1.0 - gates["z"]
     return gate, gates[gate]
 
@@ -72,5 +71,6 @@ def render(model: cells.Model, L: dict) -> None:
             name, values = role_values(tr, gate)
             fig = charts.heatmap_figure(values, tr.tokens, name, anchor, height=260,
                                         title=f"{arch_name(L, m.recurrent.cell)}: "
-                                        f"{L['gate_titles'][name]}", words=chart_words(L))
+                                        f"{L['gate_titles'][name]}", words=chart_words(L),
+                                        kind=m.recurrent.spec.kind(name))
             col.plotly_chart(fig, key=f"cmp-{role}-{m.id}", theme=None, config={"displaylogo": False})

@@ -16,13 +16,10 @@ from app.payload import sequence_id, step_captions, stepper_payload
 from app.presentation import controls_container
 from app.sentence import limit_tokens, text_ui, traced
 from app.stepper import anchor_step, synced_stepper
+from cells.registry import SPECS
 
-GRID = {  # the order the heatmaps are laid out in, two per row
-    "lstm": ["i", "f", "g", "o", "c", "h"],
-    "gru": ["r", "z", "n", "h"],
-    "sgru": ["z", "n", "h"],
-    "rnn": ["h"],
-}
+# the order the heatmaps are laid out in, two per row: each cell's spec says
+GRID = {name: list(spec.grid) for name, spec in SPECS.items()}
 
 
 @dataclass(frozen=True)
@@ -60,20 +57,21 @@ def view_ui(model: cells.Model, trace: cells.Trace, L: dict) -> View:
     st.session_state.setdefault(f"order_by-{rec.cell}", rec.gate_names[-1])
     order_by = cols[3].selectbox(L["order_by"], list(rec.gate_names), key=f"order_by-{rec.cell}")
     gates = trace.gates(layer, directions[0])
-    ranked = charts.unit_order(gates, order, order_by)
+    ranked = charts.unit_order(gates, order, order_by, rec.spec.kind(order_by))
     urlstate.seed(f"unit-{model.id}", urlstate.take_int("unit"), ranked)
     unit = cols[4].selectbox(L["unit"], ranked, key=f"unit-{model.id}", help=L["unit_help"])
     convention = "z"
-    if rec.cell in ("gru", "sgru"):
-        urlstate.seed("convention", urlstate.take("conv"), ["z", "u"])
-        convention = st.radio(L["convention"], ["z", "u"], horizontal=True, key="convention",
+    conventions = list(rec.spec.conventions)  # ["z", "u"] where there is an update gate z
+    if len(conventions) > 1:
+        urlstate.seed("convention", urlstate.take("conv"), conventions)
+        convention = st.radio(L["convention"], conventions, horizontal=True, key="convention",
                               format_func=lambda c: L[f"convention_{c}"])
         st.caption(L["convention_note"])
     view = View(layer, directions, order, order_by, int(unit), convention)
     for name, value in (("layer", layer if rec.num_layers > 1 else None),
                         ("dir", DIRECTION_CODES[directions] if rec.bidirectional else None),
                         ("order", order if order != "index" else None), ("by", order_by),
-                        ("unit", int(unit)), ("conv", convention if rec.cell in ("gru", "sgru") else None)):
+                        ("unit", int(unit)), ("conv", convention if len(conventions) > 1 else None)):
         urlstate.note(name, value)
     return view
 
@@ -89,9 +87,11 @@ def gates_ui(model: cells.Model, trace: cells.Trace, view: View, anchor: int, L:
     st.subheader(L["gates_heading"])
     if len(view.directions) > 1:
         st.caption(L["bidi_note"])
-    order = charts.unit_order(trace.gates(view.layer, view.directions[0]), view.order, view.order_by)
+    spec = model.recurrent.spec
+    order = charts.unit_order(trace.gates(view.layer, view.directions[0]), view.order, view.order_by,
+                              spec.kind(view.order_by))
     names = {0: L["forward"], 1: L["backward"]}
-    keys = GRID[model.recurrent.cell]
+    keys = spec.grid
     per_row = 2 if len(view.directions) == 1 else 2
     panels = [(k, d) for k in keys for d in view.directions]
     for row in range(0, len(panels), per_row):
@@ -102,7 +102,7 @@ def gates_ui(model: cells.Model, trace: cells.Trace, view: View, anchor: int, L:
             if model.recurrent.bidirectional:
                 title += f" · {names[direction]}"
             fig = charts.heatmap_figure(values, trace.tokens, name, anchor, order, title=title,
-                                        words=chart_words(L))
+                                        words=chart_words(L), kind=spec.kind(name))
             col.plotly_chart(fig, key=f"heat-{key}-{direction}", theme=None,
                              config={"displaylogo": False})
 
@@ -130,8 +130,7 @@ def output_ui(model: cells.Model, trace: cells.Trace, anchor: int, L: dict) -> N
 def unit_text_ui(trace: cells.Trace, view: View, L: dict) -> None:
     name, values = shown(trace.gates(view.layer, view.directions[0]), view.order_by, view.convention)
     column = values[:, view.unit]
-    zmin, zmax, _ = charts.color_range(charts.GATE_STYLES.get(name, charts.GATE_STYLES["h"]).kind,
-                                       values)
+    zmin, zmax, _ = charts.color_range(trace.recurrent.spec.kind(name), values)
     st.markdown(f"**{L['unit_heading'].format(unit=view.unit, gate=name)}**")
     spans = []
     for tok, v in zip(trace.tokens, column, strict=True):

@@ -72,7 +72,7 @@ def lifetime_ui(models: list[cells.Model], text: str, L: dict) -> None:
     V = L["gradients"]
     st.markdown(f"#### {V['lifetime']}")
     st.caption(V["lifetime_how"])
-    gated = [m for m in models if m.recurrent.cell != "rnn"]
+    gated = [m for m in models if m.recurrent.spec.role_gate("keep") is not None]
     cols = st.columns(max(1, len(gated)))
     for col, m in zip(cols, gated, strict=False):
         trace = traced(m.id, text, m)
@@ -80,5 +80,5 @@ def lifetime_ui(models: list[cells.Model], text: str, L: dict) -> None:
         name = arch_name(L, zoo.arch_of(m.card))
         fig = charts.matrix_figure(np.tril(matrix), trace.tokens, f"{name}", V["lifetime_hover"])
         col.plotly_chart(fig, key=f"lifetime-{m.id}", theme=None, config={"displaylogo": False})
-    if any(m.recurrent.cell == "rnn" for m in models):
+    if len(gated) < len(models):  # a cell with no keep gate (the vanilla RNN)
         st.caption(V["lifetime_rnn"])

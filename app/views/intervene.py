@@ -13,15 +13,22 @@ from app import charts, urlstate
 from app.i18n import chart_words, label_name
 from app.sentence import limit_tokens, text_ui, traced
 from cells.intervene import CLAMPABLE, Clamp, trace_clamped
+from cells.registry import SPECS
 
 KEY = "clamps"
-PRESETS = {  # name -> cells it applies to, clamps as (gate, value)
-    "never_forget": ({"lstm"}, [("f", 1.0), ("i", 0.0)]),
-    "write_nothing": ({"lstm"}, [("i", 0.0)]),
-    "reset_off": ({"gru"}, [("r", 0.0)]),
-    "keep": ({"gru", "sgru"}, [("z", 1.0)]),
-    "write": ({"gru", "sgru"}, [("z", 0.0)]),
-}
+
+
+def _presets() -> dict[str, tuple[set[str], list[tuple[str, float]]]]:
+    """name -> the cells it applies to and its clamps as (gate, value): each cell's spec lists
+    its presets."""
+    out: dict[str, tuple[set[str], list[tuple[str, float]]]] = {}
+    for spec in SPECS.values():
+        for name, items in spec.presets:
+            out.setdefault(name, (set(), list(items)))[0].add(spec.name)
+    return out
+
+
+PRESETS = _presets()
 
 
 def parse_link(value: str | None, cell: str, hidden: int) -> tuple[list[dict], list[int]] | None:
@@ -87,7 +94,7 @@ def editor_ui(model: cells.Model, steps: int, L: dict) -> list[dict]:
     cols = st.columns([1, 1, 2, 2, 1])
     gate = cols[0].selectbox(V["gate"], gates, key="iv_gate",
                              format_func=lambda g: L["gate_titles"][g])
-    low = -1.0 if gate in ("g", "n") else 0.0
+    low = -1.0 if model.recurrent.spec.kind(gate) == "tanh" else 0.0
     value = cols[1].number_input(V["value"], min_value=low, max_value=1.0, value=1.0, step=0.1,
                                  key="iv_value")
     units = cols[2].multiselect(V["units"], list(range(model.recurrent.hidden_size)), key="iv_units")
@@ -131,7 +138,7 @@ def render(model: cells.Model, L: dict) -> None:
         for col, tr, label in ((cols[0], before, V["before"]), (cols[1], after, V["after"])):
             fig = charts.heatmap_figure(tr.gates(0, 0)[gate], tr.tokens, gate, 0, height=280,
                                         title=f"{L['gate_titles'][gate]} — {label}",
-                                        words=chart_words(L))
+                                        words=chart_words(L), kind=rec.spec.kind(gate))
             fig.update_layout(shapes=[])  # no cursor: this view compares whole runs
             col.plotly_chart(fig, key=f"iv-{gate}-{label}", theme=None, config={"displaylogo": False})
 
