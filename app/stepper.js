@@ -175,7 +175,7 @@ export default function (component) {
       outPanel.appendChild(el("div", "gs-eq", `${o.pred_label}: ${num(o.pred[t])}`));
       if (o.actual && o.actual[t] !== null) outPanel.appendChild(el("div", "gs-eq", `${o.actual_label}: ${num(o.actual[t])}`));
     } else {
-      const labels = o.labels[t] || o.labels, probs = o.probs[t];
+      const labels = o.kind === "topk" ? o.labels[t] : o.labels, probs = o.probs[t];  // top-k: per step
       const table = el("table");
       for (let k = 0; k < probs.length; k++) {
         const tr = el("tr");
