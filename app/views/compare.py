@@ -11,7 +11,7 @@ import cells
 from app import charts, zoo
 from app.i18n import arch_name, chart_words, model_metrics
 from app.payload import sequence_id, tokens_only_payload
-from app.sentence import limit_tokens, text_ui, traced
+from app.sentence import sentence_ui, traced
 from app.stepper import anchor_step, synced_stepper
 from cells.registry import SPECS
 
@@ -42,13 +42,12 @@ def siblings(model: cells.Model) -> list[cells.Model]:
 def render(model: cells.Model, L: dict) -> None:
     V = L["compare"]
     st.caption(V["how"])
-    text = text_ui(model, L)
-    if not text or not model.tokenizer(text):
-        st.info(L["empty"])
+    reading = sentence_ui(model, L)
+    if reading is None:
         return
-    text = limit_tokens(model, text, L)
+    text = reading.text
     models = siblings(model)
-    traces = [traced(m.id, text, m) for m in models]
+    traces = [reading.trace if m.id == model.id else traced(m.id, text, m) for m in models]
     tokens = traces[0].tokens
     seq = sequence_id("compare", *(m.id for m in models), text)
     anchor = anchor_step((seq,), seq)

@@ -14,7 +14,7 @@ from app.i18n import chart_words, label_name
 from app.labels import html_safe
 from app.payload import sequence_id, step_captions, stepper_payload
 from app.presentation import controls_container
-from app.sentence import limit_tokens, text_ui, traced
+from app.sentence import sentence_ui
 from app.stepper import anchor_step, synced_stepper
 from cells.registry import SPECS
 
@@ -147,12 +147,10 @@ def render(model: cells.Model, L: dict) -> None:
     with st.expander(L["how_to_read"]):
         st.markdown(L["explorer_how"])
     with controls_container(L):
-        text = text_ui(model, L)
-        if not text or not model.tokenizer(text):
-            st.info(L["empty"])
+        reading = sentence_ui(model, L)
+        if reading is None:
             return
-        text = limit_tokens(model, text, L)
-        trace = traced(model.id, text, model)
+        text, trace = reading.text, reading.trace
         view = view_ui(model, trace, L)
     seq = sequence_id(model.id, text)
     view_key = (seq, view.layer, view.directions, view.order, view.order_by, view.convention)

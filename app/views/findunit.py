@@ -12,7 +12,7 @@ import streamlit as st
 import cells
 from app import charts
 from app.i18n import chart_words, notable_text, task_name
-from app.sentence import limit_tokens, text_ui, traced
+from app.sentence import sentence_ui
 from cells import probe, tasks
 
 # task -> (variable name in the string table, extractor over the tokens), from cells.tasks' registry
@@ -47,12 +47,10 @@ def render(model: cells.Model, L: dict) -> None:
     if not variables:
         st.info(V["no_variable"].format(tasks=V["list_sep"].join(task_name(L, k, k) for k in VARIABLES)))
         return
-    text = text_ui(model, L)
-    if not text or not model.tokenizer(text):
-        st.info(L["empty"])
+    reading = sentence_ui(model, L)
+    if reading is None:
         return
-    text = limit_tokens(model, text, L)
-    trace = traced(model.id, text, model)
+    trace = reading.trace
     names = [name for name, _ in variables]
     name = st.radio(V["variable"], names, key="fu_var", horizontal=True, format_func=V["variables"].get)
     target = dict(variables)[name](trace.tokens)

@@ -10,7 +10,7 @@ import streamlit as st
 import cells
 from app import charts, urlstate, zoo
 from app.i18n import arch_name, chart_words, label_name
-from app.sentence import limit_tokens, text_ui, traced
+from app.sentence import sentence_ui, tokens_of, traced
 from app.views.compare import siblings
 from cells.gradients import input_gradient_norms
 
@@ -24,7 +24,7 @@ def gradient_norms(model_id: str, text: str, step: int, _model: cells.Model) -> 
     output = None
     if trace.outputs is not None and _model.head is not None:
         output = int(np.argmax(trace.outputs[step]))
-    x = _model.embed(_model.tokenizer(text))
+    x = trace.layer_inputs[0]  # (T, I): the embedded tokens the trace was made from
     return input_gradient_norms(_model, x, step, output, trace=trace), output
 
 
@@ -32,12 +32,11 @@ def render(model: cells.Model, L: dict) -> None:
     V = L["gradients"]
     with st.expander(L["how_to_read"]):
         st.markdown(V["how"])
-    text = text_ui(model, L)
-    if not text or not model.tokenizer(text):
-        st.info(L["empty"])
+    reading = sentence_ui(model, L)
+    if reading is None:
         return
-    text = limit_tokens(model, text, L)
-    tokens = model.tokenizer(text)
+    text = reading.text
+    tokens = tokens_of(model.id, text, model)
     if len(tokens) > MAX_GRADIENT_TOKENS:
         st.warning(V["too_long"].format(limit=MAX_GRADIENT_TOKENS))
         text = text[: tokens[MAX_GRADIENT_TOKENS - 1].end]

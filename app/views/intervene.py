@@ -11,7 +11,7 @@ import streamlit as st
 import cells
 from app import charts, urlstate
 from app.i18n import chart_words, label_name
-from app.sentence import limit_tokens, text_ui, traced
+from app.sentence import sentence_ui
 from cells.intervene import CLAMPABLE, Clamp, trace_clamped
 from cells.registry import SPECS
 
@@ -112,12 +112,10 @@ def render(model: cells.Model, L: dict) -> None:
     restored = parse_link(urlstate.take("iv"), rec.cell, rec.hidden_size)
     if restored is not None:
         st.session_state[KEY], st.session_state[f"iv_zero-{model.id}"] = restored
-    text = text_ui(model, L)
-    if not text or not model.tokenizer(text):
-        st.info(L["empty"])
+    reading = sentence_ui(model, L)
+    if reading is None:
         return
-    text = limit_tokens(model, text, L)
-    before = traced(model.id, text, model)
+    text, before = reading.text, reading.trace
     clamps = editor_ui(model, before.steps, L)
     zero = st.multiselect(V["zero"], list(range(rec.hidden_size)), key=f"iv_zero-{model.id}")
     urlstate.note("iv", link_value(clamps, zero))

@@ -9,7 +9,7 @@ import cells
 from app import charts, urlstate
 from app.i18n import chart_words, label_name
 from app.payload import sequence_id, tokens_only_payload
-from app.sentence import MAX_TOKENS, traced
+from app.sentence import MAX_TOKENS, tokens_of, traced
 from app.stepper import anchor_step, synced_stepper
 
 DEFAULT_PAIRS = {
@@ -54,7 +54,7 @@ def render(model: cells.Model, L: dict) -> None:
     V = L["pairs"]
     st.caption(V["how"])
     text_a, text_b = pair_ui(model, L)
-    tok_a, tok_b = model.tokenizer(text_a), model.tokenizer(text_b)
+    tok_a, tok_b = tokens_of(model.id, text_a, model), tokens_of(model.id, text_b, model)
     if not tok_a or not tok_b:
         st.info(L["empty"])
         return

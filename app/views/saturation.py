@@ -12,7 +12,7 @@ import cells
 from app import charts
 from app.i18n import chart_words
 from app.sample_text import task_sample
-from app.sentence import limit_tokens, text_ui, traced
+from app.sentence import sentence_ui
 from cells.saturation import saturation, saturation_over_texts
 
 
@@ -49,12 +49,10 @@ def render(model: cells.Model, L: dict) -> None:
     if not rec.sigmoid_gates:
         st.info(V["no_gates"])
         return
-    text = text_ui(model, L)
-    if not text or not model.tokenizer(text):
-        st.info(L["empty"])
+    reading = sentence_ui(model, L)
+    if reading is None:
         return
-    text = limit_tokens(model, text, L)
-    trace = traced(model.id, text, model)
+    trace = reading.trace
     cols = st.columns(2)
     source = cols[0].radio(V["source"], ["sentence", "sample"], key="sat_source", horizontal=True,
                            format_func=V["sources"].get)
