@@ -14,7 +14,9 @@ import cells
 from cells.card import read_card
 
 ROOT = Path(__file__).resolve().parents[1]
-ARCH_ORDER = ["lstm", "gru", "bilstm", "sgru", "rnn"]
+# The sidebar lists a task's models in the registry's order of cells, bidirectional ones after the
+# rest: LSTM, GRU, simplified GRU, RNN, BiLSTM, …
+ARCH_ORDER = [*cells.CELL_NAMES, *(f"bi{name}" for name in cells.CELL_NAMES)]
 ARCH_NAMES = {  # "lstm": "LSTM", "bilstm": "BiLSTM", …: from the cells' specs
     **{name: title for name, title in cells.CELL_NAMES.items()},
     **{f"bi{name}": f"Bi{title}" for name, title in cells.CELL_NAMES.items()},
