@@ -209,3 +209,32 @@ def test_chart_defaults_are_the_english_words():
     assert "颜色范围" in fig.layout.title.text
     fig = charts.series_figure(np.zeros(3), np.ones(3), ["a", "b", "c"], 0, "t", "y", words=zh)
     assert [d.name for d in fig.data] == ["模型", "实际"]
+
+
+def test_every_cell_spec_has_its_words_in_every_language():
+    """A new cell (cells/registry.py) that brings a gate symbol or a preset needs its words in each
+    string file; the page would otherwise show a bare key."""
+    from app.i18n import LANGS, step_rows, t
+    from cells.registry import ALL_SPECS
+
+    for lang in LANGS:
+        L = t(lang)
+        for spec in ALL_SPECS:
+            for gate in spec.gates:
+                assert gate.key in L["gates"], (lang, spec.name, gate.key)
+            for preset, _ in spec.presets:
+                assert preset in L["intervene"]["preset_names"], (lang, spec.name, preset)
+        assert set(step_rows()) <= set(L["stepper"]["gate_names"]), lang
+
+
+def test_a_spec_with_an_unnamed_gate_is_reported(monkeypatch):
+    """Control: a planted spec with a gate symbol no string file names fails the check above."""
+    import cells.registry
+    from cells.spec import CellSpec, GateSpec
+
+    planted = CellSpec(name="planted", title="planted", gates=(
+        GateSpec("q", "sigmoid", "keep", block=0), GateSpec("h", "tanh", "hidden")),
+        grid=("q", "h"), caption_gates=(), presets=(), step_panel=())
+    monkeypatch.setattr(cells.registry, "ALL_SPECS", (*cells.registry.ALL_SPECS, planted))
+    with pytest.raises(AssertionError):
+        test_every_cell_spec_has_its_words_in_every_language()
