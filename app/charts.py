@@ -15,33 +15,31 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 
+from app import i18n
 from app.labels import plotly_safe
+from cells.registry import SPECS
 
 SEQUENTIAL = "Viridis"  # colour-blind safe, perceptually uniform
 DIVERGING = "RdBu"  # ColorBrewer, colour-blind safe
 CELL_DIVERGING = "PuOr"  # ColorBrewer, colour-blind safe; differs from tanh quantities on purpose
 CURSOR_COLOR = "#ff1f9e"
 MAX_TICK_LABELS = 60
+# The words the charts write on axes, hovers and legends; pages pass their language's (i18n.chart_words)
+WORDS = {"unit": "unit {unit}", "step": "step", "model": "model", "actual": "actual",
+         "range": "colour range ±{bound}"}
 
 
 @dataclass(frozen=True)
 class GateStyle:
     title: str
-    kind: str  # "sigmoid" | "tanh" | "cell"
+    kind: str  # a cells.spec kind: "sigmoid" | "tanh" | "state" (unbounded) | "relu" ([0, ∞))
 
 
-GATE_STYLES: dict[str, GateStyle] = {
-    "i": GateStyle("input gate i", "sigmoid"),
-    "f": GateStyle("forget gate f", "sigmoid"),
-    "g": GateStyle("candidate g (c̃)", "tanh"),
-    "o": GateStyle("output gate o", "sigmoid"),
-    "c": GateStyle("cell state c", "cell"),
-    "h": GateStyle("hidden state h", "tanh"),
-    "r": GateStyle("reset gate r", "sigmoid"),
-    "z": GateStyle("update gate z (PyTorch: share of old state kept)", "sigmoid"),
-    "u": GateStyle("update gate u = 1 − z (textbook: share of candidate written)", "sigmoid"),
-    "n": GateStyle("candidate n (h̃)", "tanh"),
-}
+TITLES: dict[str, str] = i18n.t("en")["gate_titles"]  # fallbacks; pages pass their language's
+# every key of the cells' (default) specs, with the kind its spec gives it; u = 1 − z is a sigmoid
+KINDS: dict[str, str] = {g.key: g.kind for spec in SPECS.values() for g in spec.gates} | {"u": "sigmoid"}
+GATE_STYLES: dict[str, GateStyle] = {k: GateStyle(TITLES.get(k, k), kind) for k, kind in KINDS.items()}
+BOUNDED = ("sigmoid", "tanh")  # kinds on a fixed scale; the others get a symmetric range stated
 
 
 def nice_bound(value: float) -> float:
@@ -56,7 +54,7 @@ def nice_bound(value: float) -> float:
 
 
 def color_range(kind: str, values: np.ndarray) -> tuple[float, float, str]:
-    """(zmin, zmax, colorscale) for a gate kind; the cell state's range is symmetric."""
+    """(zmin, zmax, colorscale) for a gate kind; an unbounded state's range is symmetric."""
     if kind == "sigmoid":
         return 0.0, 1.0, SEQUENTIAL
     if kind == "tanh":
@@ -93,18 +91,24 @@ def heatmap_figure(
     unit_order: list[int] | None = None,
     title: str | None = None,
     height: int | None = None,
-    range_label: str = "colour range ±{bound}",
+    range_label: str | None = None,
+    words: dict[str, str] | None = None,
+    kind: str | None = None,
 ) -> go.Figure:
-    """Units (rows, in ``unit_order``) × tokens (columns) heatmap of one gate, cursor at ``step``."""
+    """Units (rows, in ``unit_order``) × tokens (columns) heatmap of one gate, cursor at ``step``.
+    ``kind``: the gate's kind in its cell's spec (default: the kind its key has in most cells)."""
+    words = words or WORDS
+    range_label = range_label or words["range"]
     style = GATE_STYLES.get(gate, GateStyle(gate, "tanh"))
+    kind = kind or style.kind
     steps, hidden = values.shape
     order = list(range(hidden)) if unit_order is None else list(unit_order)
-    zmin, zmax, scale = color_range(style.kind, values)
+    zmin, zmax, scale = color_range(kind, values)
     label = title or style.title
-    if style.kind == "cell":
+    if kind not in BOUNDED:
         label += " — " + range_label.format(bound=f"{zmax:g}")
     x = step_labels(tokens)
-    y = [f"unit {u}" for u in order]
+    y = [words["unit"].format(unit=u) for u in order]
     z = np.ascontiguousarray(values.T[order], dtype=np.float32)  # (H, T)
     every = max(1, math.ceil(steps / MAX_TICK_LABELS))
     ticktext = [plotly_safe(tok) for tok in tokens[::every]]
@@ -117,7 +121,7 @@ def heatmap_figure(
             zmax=zmax,
             colorscale=scale,
             colorbar=dict(thickness=12, len=0.9),
-            hovertemplate="step %{x}<br>%{y}<br>" + gate + " = %{z:.3f}<extra></extra>",
+            hovertemplate=words["step"] + " %{x}<br>%{y}<br>" + gate + " = %{z:.3f}<extra></extra>",
         )
     )
     fig.update_layout(
@@ -139,15 +143,17 @@ def outputs_figure(
     labels: list[str],
     step: int,
     title: str,
+    words: dict[str, str] | None = None,
 ) -> go.Figure:
     """Class probabilities (labels × tokens, fixed [0, 1]) with the same cursor as the gates."""
-    fig = heatmap_figure(outputs, tokens, gate="p", step=step, title=title)
+    words = words or WORDS
+    fig = heatmap_figure(outputs, tokens, gate="p", step=step, title=title, words=words)
     fig.update_traces(
         y=[plotly_safe(label) for label in labels],
         zmin=0.0,
         zmax=1.0,
         colorscale=SEQUENTIAL,
-        hovertemplate="step %{x}<br>%{y}<br>p = %{z:.3f}<extra></extra>",
+        hovertemplate=words["step"] + " %{x}<br>%{y}<br>p = %{z:.3f}<extra></extra>",
     )
     fig.update_layout(height=int(min(360, 90 + 28 * len(labels))), yaxis=dict(showticklabels=True))
     return fig
@@ -160,16 +166,18 @@ def series_figure(
     step: int,
     title: str,
     y_title: str,
+    words: dict[str, str] | None = None,
 ) -> go.Figure:
     """A per-step value against the truth, for value heads and for p(actual next character)."""
+    words = words or WORDS
     x = step_labels(tokens)
+    hover = words["step"] + " %{x}<br>%{y:.3f}<extra>%{fullData.name}</extra>"
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=x, y=predicted, mode="lines+markers", name="model",
-                             hovertemplate="step %{x}<br>%{y:.3f}<extra>model</extra>"))
+    fig.add_trace(go.Scatter(x=x, y=predicted, mode="lines+markers", name=html.escape(words["model"]),
+                             hovertemplate=hover))
     if np.isfinite(actual_next).any():
-        fig.add_trace(go.Scatter(x=x, y=actual_next, mode="lines", name="actual",
-                                 line=dict(dash="dot"),
-                                 hovertemplate="step %{x}<br>%{y:.3f}<extra>actual</extra>"))
+        fig.add_trace(go.Scatter(x=x, y=actual_next, mode="lines", name=html.escape(words["actual"]),
+                                 line=dict(dash="dot"), hovertemplate=hover))
     every = max(1, math.ceil(len(tokens) / MAX_TICK_LABELS))
     fig.update_layout(
         title=dict(text=html.escape(title, quote=False), font=dict(size=15)),
@@ -186,8 +194,10 @@ def series_figure(
     return fig
 
 
-def unit_order(gates: dict[str, np.ndarray], how: str, by: str = "h") -> list[int]:
-    """Units ordered by index, variance, mean activation or saturation of gate ``by``."""
+def unit_order(gates: dict[str, np.ndarray], how: str, by: str = "h", kind: str | None = None
+               ) -> list[int]:
+    """Units ordered by index, variance, mean activation or saturation of gate ``by`` (of
+    ``kind`` in its cell's spec; default: the kind its key has in most cells)."""
     values = gates[by]  # (T, H)
     hidden = values.shape[1]
     if how == "index" or values.shape[0] == 0:
@@ -197,7 +207,7 @@ def unit_order(gates: dict[str, np.ndarray], how: str, by: str = "h") -> list[in
     elif how == "mean":
         score = values.mean(axis=0)
     elif how == "saturation":
-        if by in ("i", "f", "o", "r", "z", "u"):
+        if (kind or GATE_STYLES.get(by, GateStyle(by, "tanh")).kind) == "sigmoid":
             score = ((values < 0.1) | (values > 0.9)).mean(axis=0)
         else:
             score = (np.abs(values) > 0.9).mean(axis=0)
@@ -213,13 +223,16 @@ def lines_figure(
     y_title: str,
     log: bool = False,
     mark: int | None = None,
+    words: dict[str, str] | None = None,
 ) -> go.Figure:
     """One line per series over the tokens (e.g. gradient norms of RNN, GRU and LSTM)."""
+    words = words or WORDS
     x = step_labels(tokens)
     fig = go.Figure()
     for name, values in series.items():
-        fig.add_trace(go.Scatter(x=x, y=values, mode="lines+markers", name=html.escape(name),
-                                 hovertemplate="step %{x}<br>%{y:.3g}<extra>%{fullData.name}</extra>"))
+        fig.add_trace(go.Scatter(
+            x=x, y=values, mode="lines+markers", name=html.escape(name),
+            hovertemplate=words["step"] + " %{x}<br>%{y:.3g}<extra>%{fullData.name}</extra>"))
     every = max(1, math.ceil(len(tokens) / MAX_TICK_LABELS))
     fig.update_layout(
         title=dict(text=html.escape(title, quote=False), font=dict(size=15)),

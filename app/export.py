@@ -10,6 +10,7 @@ import json
 import numpy as np
 
 import cells
+from cells.registry import SPECS
 
 
 def trace_csv(trace: cells.Trace) -> bytes:
@@ -44,21 +45,17 @@ def trace_npz(trace: cells.Trace) -> bytes:
     return buf.getvalue()
 
 
-TORCH_MODULES = {"lstm": "nn.LSTM", "gru": "nn.GRU", "rnn": "nn.RNN"}
+TORCH_MODULES = {name: spec.torch_module for name, spec in SPECS.items()}  # as code
 
 
 def torch_snippet(model: cells.Model, text: str) -> str:
     """Python that rebuilds the model in PyTorch from its files and prints h for ``text``."""
     rec, model_id = model.recurrent, model.id
-    if rec.cell == "sgru":
-        build = ("from cells.train.modules import SimplifiedGRU\n"
-                 f"rnn = SimplifiedGRU({rec.input_size}, {rec.hidden_size}, "
-                 f"num_layers={rec.num_layers}, bidirectional={rec.bidirectional}, bias={rec.bias})")
-    else:
-        extra = ", nonlinearity='relu'" if rec.nonlinearity == "relu" else ""
-        build = (f"rnn = {TORCH_MODULES[rec.cell]}({rec.input_size}, {rec.hidden_size}, "
-                 f"num_layers={rec.num_layers}, bidirectional={rec.bidirectional}, "
-                 f"bias={rec.bias}{extra})")
+    spec = rec.spec
+    extra = f", nonlinearity='{spec.nonlinearity}'" if spec.nonlinearity != "tanh" else ""
+    build = (f"{spec.torch_import}\n" if spec.torch_import else "") + (
+        f"rnn = {spec.torch_module}({rec.input_size}, {rec.hidden_size}, "
+        f"num_layers={rec.num_layers}, bidirectional={rec.bidirectional}, bias={rec.bias}{extra})")
     inputs = (
         "x = torch.from_numpy(m.embed(m.tokenizer(text)))  # (T, I)"
     )

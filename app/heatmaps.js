@@ -84,7 +84,7 @@ function figure(data, panel, step, widthPx) {
       tickfont: { size: font }, automargin: true },
     shapes: [{ type: "rect", xref: "x", yref: "paper", x0: step - 0.5, x1: step + 0.5, y0: 0, y1: 1,
       line: { color: CURSOR, width: 3 }, fillcolor: "rgba(0,0,0,0)", name: "cursor" }],
-    meta: { gatescope: "heatmap", gate: panel.key },
+    meta: { gatescope: "heatmap", gate: panel.gate, key: panel.key },
     uirevision: panel.key,
     paper_bgcolor: "rgba(0,0,0,0)",
   };

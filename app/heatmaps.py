@@ -30,7 +30,7 @@ MISSING = 255
 class Panel:
     key: str  # unique within the payload, e.g. "f-0" (gate, direction)
     gate: str  # the symbol shown in the hover: "f", "u", …
-    kind: str  # "sigmoid" | "tanh" | "cell"
+    kind: str  # a cells.spec kind: "sigmoid" | "tanh" | "state" | "relu"
     title: str  # already in the page's language
     values: np.ndarray  # (T, H)
 
@@ -66,7 +66,7 @@ def heatmap_payload(
     rows: list[int],  # the units to show, top to bottom
     seq: str,
     step: int,
-    words: dict[str, str],  # "unit", "step", "range" (with {bound}) in the page's language
+    words: dict[str, str],  # "unit" ({unit}), "step", "range" ({bound}): app.i18n.chart_words
     font_size: int = 14,
     columns: int = 2,
 ) -> dict:
@@ -77,16 +77,16 @@ def heatmap_payload(
         "x": step_labels(tokens),  # unique categories, escaped: "3 ‹d›"
         "ticktext": [plotly_safe(tok) for tok in tokens],  # the page thins them to fit its width
         "rows": [int(u) for u in rows],
-        "row_labels": [f"{plotly_safe(words['unit'])} {u}" for u in rows],
+        "row_labels": [html.escape(words["unit"].format(unit=u), quote=False) for u in rows],
         "font": int(font_size),
         "columns": int(columns),
-        "step_word": plotly_safe(words["step"]),
+        "step_word": html.escape(words["step"], quote=False),
         "panels": [],
     }
     for p in panels:
         zmin, zmax, scale = color_range(p.kind, p.values)
         title = p.title
-        if p.kind == "cell":
+        if p.kind not in ("sigmoid", "tanh"):  # unbounded: its symmetric range is stated
             title += " — " + words["range"].format(bound=f"{zmax:g}")
         shown = np.asarray(p.values, np.float32)[:, rows].T  # (rows, T)
         out["panels"].append({

@@ -9,7 +9,10 @@ import hashlib
 import numpy as np
 
 from app.labels import visible
+from cells.card import Card
 from cells.explain import unit_equations
+from cells.registry import SPECS
+from cells.spec import CellSpec
 from cells.tracing import Trace
 
 TOP_K = 5
@@ -28,14 +31,14 @@ def sequence_id(*parts: object) -> str:
     return hashlib.sha1("\x1f".join(map(str, parts)).encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
-def output_payload(trace: Trace, card: dict, text: dict) -> dict | None:
-    """Per-step outputs of the head, in the form the step panel draws them."""
+def output_payload(trace: Trace, card: Card | None, text: dict) -> dict | None:
+    """Per-step outputs of the head, in the form the step panel draws them (None without a card's
+    head: a model built in code has no labels to show)."""
     out = trace.outputs
-    head = card.get("head") or {}
-    if out is None or out.shape[0] == 0:
+    if out is None or out.shape[0] == 0 or card is None or card.head is None:
         return None
-    labels = list(head.get("labels") or [])
-    if head.get("activation") == "linear":
+    labels = list(card.output_labels)
+    if card.head_kind == "value":
         nxt = [float(v) for v in _next_values(trace)]
         return {
             "kind": "value",
@@ -46,21 +49,20 @@ def output_payload(trace: Trace, card: dict, text: dict) -> dict | None:
             "actual_label": text["actual_next"],
             "note": None,
         }
-    note = text["readout_last"] if head.get("readout") == "last" else None
-    if out.shape[1] > 12:  # e.g. next character: the top five at each step
+    note = text["readout_last"] if card.head.readout == "last" else None
+    if card.head_kind == "next_token":  # e.g. next character: the top five at each step
         top = np.argsort(-out, axis=1)[:, :TOP_K]  # (T, 5)
-        vocab = labels or list(card.get("tokenizer", {}).get("vocab") or [])
         return {
             "kind": "topk",
             "title": text["output_topk"],
-            "labels": [[vocab[k] if k < len(vocab) else str(k) for k in row] for row in top],
+            "labels": [[labels[k] if k < len(labels) else str(k) for k in row] for row in top],
             "probs": rounded(np.take_along_axis(out, top, axis=1)),
             "note": note,
         }
     return {
         "kind": "classes",
         "title": text["output_classes"],
-        "labels": labels or [str(k) for k in range(out.shape[1])],
+        "labels": labels,
         "probs": rounded(out),
         "note": note,
     }
@@ -75,7 +77,7 @@ def _next_values(trace: Trace) -> list[float]:
 
 def stepper_payload(
     trace: Trace,
-    card: dict,
+    card: Card | None,
     layer: int,
     direction: int,
     unit: int,
@@ -85,20 +87,21 @@ def stepper_payload(
     convention: str,
     text: dict,
 ) -> dict:
-    """Everything the stepper component draws, for every step of ``trace``."""
-    rec = trace.recurrent
+    """Everything the stepper component draws, for every step of ``trace``: the equation table's
+    rows and the state update's template lines come from the cell's spec (``cells.spec``)."""
+    spec = trace.recurrent.spec
     eq = unit_equations(trace, layer, direction, unit) if trace.steps else {}
-    gate_order = [g for g in rec.gate_names if g not in ("c", "h")] or ["h"]
     return {
         "seq": seq,
         "nonce": nonce,
         "step": int(step),
         "tokens": list(trace.tokens),
-        "cell": rec.cell,
-        "gru_n": rec.cell in ("gru", "sgru"),
+        "cell": spec.name,
         "convention": convention,
         "unit": int(unit),
-        "gate_order": gate_order,
+        "gate_order": list(spec.block_gates),
+        "rows": equation_rows(spec, convention, text),
+        "panel": list(spec.panel(convention)),
         "eq": {k: rounded(v) for k, v in eq.items()},
         "out": output_payload(trace, card, text),
         "text": text,
@@ -106,24 +109,34 @@ def stepper_payload(
     }
 
 
-def _is_char(card: dict) -> bool:
-    return (card.get("tokenizer") or {}).get("kind") == "char"
+def equation_rows(spec: CellSpec, convention: str, text: dict) -> list[dict]:
+    """The step panel's table: one row per gate with its parts (input, recurrent, bias,
+    pre-activation), plus u = 1 − z (value only) when the textbook convention is shown."""
+    rows = [{"label": text["gate_names"].get(spec.gate(g).label or g, g), "key": g, "parts": True}
+            for g in spec.block_gates]
+    if convention == "u" and "u" in spec.conventions:
+        rows.append({"label": text["u_row"], "key": "u", "parts": False})
+    return rows
+
+
+def _is_char(card: Card | None) -> bool:
+    return card is not None and card.tokenizer.kind == "char"
 
 
 def tokens_only_payload(tokens: list[str], seq: str, step: int, text: dict, compact: bool) -> dict:
     """A stepper with the token strip and controls only (views that compare several runs)."""
     return {"seq": seq, "nonce": 0, "step": int(step), "tokens": list(tokens), "cell": "",
-            "gru_n": False, "convention": "z", "unit": 0, "gate_order": [], "eq": {}, "out": None,
-            "text": text, "compact": compact}
+            "convention": "z", "unit": 0, "gate_order": [], "rows": [], "panel": [], "eq": {},
+            "out": None, "text": text, "compact": compact}
 
 
-CAPTION_GATES = {"lstm": ("f", "i", "o"), "gru": ("z", "r"), "sgru": ("z",), "rnn": ()}
+CAPTION_GATES = {name: spec.caption_gates for name, spec in SPECS.items()}
 
 
 def step_captions(trace: Trace, layer: int, direction: int, text: dict) -> list[str]:
     """One sentence per step for autoplay: the token and the mean of each gate over the units."""
     gates = trace.gates(layer, direction) if trace.steps else {}
-    names = CAPTION_GATES[trace.recurrent.cell]
+    names = trace.recurrent.spec.caption_gates
     means = {g: gates[g].mean(axis=1) for g in names}
     out = []
     for t, tok in enumerate(trace.tokens):

@@ -6,14 +6,28 @@ import streamlit as st
 
 import cells
 from app import urlstate, zoo
-from app.i18n import LANGS
+from app.i18n import LANGS, arch_name, model_metrics, model_summary, model_title, task_name
 from app.i18n import t as strings
+
+# Choice widgets whose option labels come from the string table (keys, or key prefixes ending in
+# "-"). The browser keeps a choice as its label, so after a language switch it would still show the
+# old language's label (or lose the choice): re-setting the value makes the server send the new one.
+RELABELLED = ("view", "order", "direction", "convention", "task", "arch-", "sat_source", "sat_gate",
+              "fu_var", "iv_gate")
+
+
+def relabel_choices() -> None:
+    state = st.session_state
+    for key in list(state.keys()):
+        if any(key == k or (k.endswith("-") and key.startswith(k)) for k in RELABELLED):
+            state[key] = state[key]
 
 
 def language_ui() -> dict:
     urlstate.seed("lang", urlstate.take("lang"), list(LANGS))
     lang = st.sidebar.radio(
-        "Language / 语言", list(LANGS), format_func=LANGS.get, key="lang", horizontal=True
+        "Language / 语言", list(LANGS), format_func=LANGS.get, key="lang", horizontal=True,
+        on_change=relabel_choices,
     )
     urlstate.note("lang", lang)
     return strings(lang)
@@ -32,26 +46,29 @@ def upload_ui(L: dict) -> cells.Model | None:
         except cells.ModelFileError as e:
             st.error(L["upload_bad"].format(error=e))
             return None
-        st.success(L["upload_ok"].format(name=model.card.get("title", model.id)))
+        st.success(L["upload_ok"].format(name=model.card.display_title))
         return model if st.checkbox(L["use_upload"], value=True, key="use_upload") else None
 
 
 def model_ui(L: dict) -> cells.Model | None:
     folder = str(zoo.models_dir())
     entries = zoo.catalogue(folder)
+    for bad in zoo.skipped(folder):
+        st.sidebar.warning(L["models_skipped"].format(model=bad.id, error=bad.reason))
     if not entries:
         st.error(L["no_models"].format(folder=folder))
         return None
-    tasks = list(dict.fromkeys(e.task_title for e in entries))
+    tasks = list(dict.fromkeys(e.task_title for e in entries))  # the card's title keys the widget
+    names = {e.task_title: task_name(L, e.task, e.task_title) for e in entries}
     wanted_id = urlstate.take("model")
     wanted = next((e for e in entries if e.id == wanted_id), None)
     if wanted is not None:
         urlstate.seed("task", wanted.task_title)
         urlstate.seed(f"arch-{wanted.task_title}", wanted)
-    task = st.sidebar.selectbox(L["task"], tasks, key="task")
+    task = st.sidebar.selectbox(L["task"], tasks, key="task", format_func=names.get)
     options = [e for e in entries if e.task_title == task]
     entry = st.sidebar.radio(
-        L["architecture"], options, format_func=lambda e: zoo.ARCH_NAMES.get(e.arch, e.arch),
+        L["architecture"], options, format_func=lambda e: arch_name(L, e.arch),
         key=f"arch-{task}", horizontal=True,
     )
     urlstate.note("model", entry.id)
@@ -60,10 +77,13 @@ def model_ui(L: dict) -> cells.Model | None:
 
 def card_ui(model: cells.Model, L: dict) -> None:
     card = model.card
-    st.sidebar.markdown(f"**{card.get('title', model.id)}**")
-    if card.get("summary"):
-        st.sidebar.caption(card["summary"])
-    if card.get("metric_summary"):
-        st.sidebar.caption(f"{L['metrics']}: {card['metric_summary']}")
-    with st.sidebar.expander(L["card"]):
-        st.json({k: v for k, v in card.items() if k not in ("tokenizer",)}, expanded=False)
+    st.sidebar.markdown(f"**{model_title(L, model.id, card.display_title)}**")
+    summary = model_summary(L, model.id, card.summary)
+    if summary:
+        st.sidebar.caption(summary)
+    metrics = model_metrics(L, model.id, card.metric_summary)
+    if metrics:
+        st.sidebar.caption(f"{L['metrics']}: {metrics}")
+    with st.sidebar.expander(L["card"]):  # the card as written, with the id the app gave it
+        shown = {"id": card.id, **{k: v for k, v in card.raw.items() if k not in ("id", "tokenizer")}}
+        st.json(shown, expanded=False)

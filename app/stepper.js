@@ -56,36 +56,28 @@ function moveCursors(step) {
 }
 
 function equationRows(d, t) {
-  // rows: [name, input part, recurrent part, bias, pre-activation, activation]
-  const eq = d.eq, rows = [];
-  for (const g of d.gate_order) {
-    if (!eq[g + ".pre"]) continue;
-    rows.push([d.text.gate_names[g] || g, eq[g + ".input"][t], eq[g + ".recurrent"][t],
-      eq[g + ".bias"][t] + (eq[g + ".recurrent_bias"] ? 0 : 0), eq[g + ".pre"][t], eq[g][t], g]);
-  }
-  return rows;
+  // rows: [name, input part, recurrent part, bias, pre-activation, value]; parts blank if a row
+  // has none (u = 1 − z). Which rows, the payload says (from the cell's spec).
+  const eq = d.eq;
+  return (d.rows || []).filter((r) => eq[r.key]).map((r) => r.parts
+    ? [r.label, eq[r.key + ".input"][t], eq[r.key + ".recurrent"][t], eq[r.key + ".bias"][t], eq[r.key + ".pre"][t], eq[r.key][t]]
+    : [r.label, null, null, null, null, eq[r.key][t]]);
+}
+
+// A template line of the cell's spec: {t}, {t-1} subscripts, {@word} a word of the string table,
+// {key} the value of eq[key] at step t.
+function fillTemplate(line, d, t) {
+  const T = d.text, eq = d.eq;
+  return line.replace(/\{([^{}]+)\}/g, (_, name) => {
+    if (name === "t") return T.sub;
+    if (name === "t-1") return T.sub_prev;
+    if (name[0] === "@") return T[name.slice(1)] || name.slice(1);
+    return eq[name] ? num(eq[name][t]) : "–";
+  });
 }
 
 function stateLines(d, t) {
-  const eq = d.eq, T = d.text, lines = [];
-  const sub = T.sub;
-  if (d.cell === "lstm") {
-    lines.push(`c${sub} = f ⊙ c${T.sub_prev} + i ⊙ g = ${num(eq.f[t])}×${num(eq.c_prev[t])} + ${num(eq.i[t])}×${num(eq.g[t])}`);
-    lines.push(`      = ${num(eq.kept[t])} (${T.kept}) + ${num(eq.written[t])} (${T.written}) = ${num(eq.c[t])}`);
-    lines.push(`h${sub} = o ⊙ tanh(c) = ${num(eq.o[t])} × ${num(eq.tanh_c[t])} = ${num(eq.h[t])}`);
-  } else if (d.cell === "gru" || d.cell === "sgru") {
-    if (d.gru_n) lines.push(`n${sub} = tanh(W_in·x + b_in + r ⊙ (W_hn·h${T.sub_prev} + b_hn)) = tanh(${num(eq["n.pre"][t])}) = ${num(eq.n[t])}`);
-    if (d.convention === "u") {
-      const u = 1 - eq.z[t];
-      lines.push(`h${sub} = u ⊙ n + (1 − u) ⊙ h${T.sub_prev} = ${num(u)}×${num(eq.n[t])} + ${num(1 - u)}×${num(eq.h_prev[t])}`);
-    } else {
-      lines.push(`h${sub} = (1 − z) ⊙ n + z ⊙ h${T.sub_prev} = ${num(1 - eq.z[t])}×${num(eq.n[t])} + ${num(eq.z[t])}×${num(eq.h_prev[t])}`);
-    }
-    lines.push(`      = ${num(eq.written[t])} (${T.written}) + ${num(eq.kept[t])} (${T.kept}) = ${num(eq.h[t])}`);
-  } else {
-    lines.push(`h${sub} = tanh(W_ih·x + W_hh·h${T.sub_prev} + b) = tanh(${num(eq["h.pre"][t])}) = ${num(eq.h[t])}`);
-  }
-  return lines;
+  return (d.panel || []).map((line) => fillTemplate(line, d, t));
 }
 
 export default function (component) {
@@ -166,18 +158,9 @@ export default function (component) {
     for (const r of equationRows(data, t)) {
       const tr = el("tr");
       tr.appendChild(el("td", "", r[0]));
-      for (let k = 1; k <= 4; k++) tr.appendChild(el("td", "", fmt(r[k])));
+      for (let k = 1; k <= 4; k++) tr.appendChild(el("td", "", r[k] === null ? "" : fmt(r[k])));
       tr.appendChild(el("td", "", num(r[5])));
       table.appendChild(tr);
-    }
-    if (data.cell === "gru" || data.cell === "sgru") {
-      if (data.convention === "u") {
-        const tr = el("tr");
-        tr.appendChild(el("td", "", L.u_row));
-        for (let k = 1; k <= 4; k++) tr.appendChild(el("td", "", ""));
-        tr.appendChild(el("td", "", num(1 - data.eq.z[t])));
-        table.appendChild(tr);
-      }
     }
     eqPanel.appendChild(table);
     for (const line of stateLines(data, t)) eqPanel.appendChild(el("div", "gs-eq", line));
@@ -192,7 +175,7 @@ export default function (component) {
       outPanel.appendChild(el("div", "gs-eq", `${o.pred_label}: ${num(o.pred[t])}`));
       if (o.actual && o.actual[t] !== null) outPanel.appendChild(el("div", "gs-eq", `${o.actual_label}: ${num(o.actual[t])}`));
     } else {
-      const labels = o.labels[t] || o.labels, probs = o.probs[t];
+      const labels = o.kind === "topk" ? o.labels[t] : o.labels, probs = o.probs[t];  // top-k: per step
       const table = el("table");
       for (let k = 0; k < probs.length; k++) {
         const tr = el("tr");

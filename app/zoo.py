@@ -4,7 +4,6 @@ by task, and cached loaders keyed by model id. Also models that a person uploads
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,16 +11,15 @@ from pathlib import Path
 import streamlit as st
 
 import cells
+from cells.card import read_card
 
 ROOT = Path(__file__).resolve().parents[1]
-ARCH_ORDER = ["lstm", "gru", "bilstm", "sgru", "rnn"]
-ARCH_NAMES = {
-    "lstm": "LSTM",
-    "gru": "GRU",
-    "bilstm": "BiLSTM",
-    "bigru": "BiGRU",
-    "sgru": "simplified GRU",
-    "rnn": "RNN",
+# The sidebar lists a task's models in the registry's order of cells, bidirectional ones after the
+# rest: LSTM, GRU, simplified GRU, RNN, BiLSTM, …
+ARCH_ORDER = [*cells.CELL_NAMES, *(f"bi{name}" for name in cells.CELL_NAMES)]
+ARCH_NAMES = {  # "lstm": "LSTM", "bilstm": "BiLSTM", …: from the cells' specs
+    **{name: title for name, title in cells.CELL_NAMES.items()},
+    **{f"bi{name}": f"Bi{title}" for name, title in cells.CELL_NAMES.items()},
 }
 
 
@@ -39,49 +37,62 @@ class Entry:
     summary: str
 
 
-def arch_of(card: dict) -> str:
-    a = card.get("architecture", {})
-    cell = a.get("cell", "?")
-    return ("bi" + cell) if a.get("bidirectional") else cell
+@dataclass(frozen=True)
+class Skipped:
+    id: str  # the folder's name
+    reason: str  # the parser's message: the field, what was expected, what was got
+
+
+def arch_of(card: cells.Card) -> str:
+    a = card.architecture
+    return ("bi" + a.cell) if a.bidirectional else a.cell
 
 
 @st.cache_data(ttl=60)
-def catalogue(folder: str) -> list[Entry]:
-    """Every model folder with a readable card, sorted by task then architecture."""
-    out = []
+def scan(folder: str) -> tuple[list[Entry], list[Skipped]]:
+    """Every model folder with a valid card, sorted by task then architecture; and the folders
+    whose card the parser refused (``cells.card.read_card``: size limits, types), with why."""
+    out, skipped = [], []
     for card_path in sorted(Path(folder).glob("*/card.json")):
-        try:
-            card = json.loads(card_path.read_text("utf-8"))
-        except (OSError, ValueError):
-            continue
         mid = card_path.parent.name
+        try:
+            card = read_card(card_path.parent, id=mid)
+        except cells.ModelFileError as e:
+            skipped.append(Skipped(mid, str(e)))
+            continue
         out.append(
             Entry(
                 id=mid,
-                task=str(card.get("task", mid.split("-")[0])),
-                task_title=str(card.get("task_title", card.get("task", mid))),
+                task=card.task or mid.split("-")[0],
+                task_title=card.task_title or mid,
                 arch=arch_of(card),
-                title=str(card.get("title", mid)),
-                summary=str(card.get("summary", "")),
+                title=card.display_title,
+                summary=card.summary,
             )
         )
     rank = {a: k for k, a in enumerate(ARCH_ORDER)}
-    return sorted(out, key=lambda e: (e.task_title, rank.get(e.arch, 99), e.id))
+    return sorted(out, key=lambda e: (e.task_title, rank.get(e.arch, 99), e.id)), skipped
+
+
+def catalogue(folder: str) -> list[Entry]:
+    """The models the app offers (see ``scan``)."""
+    return scan(folder)[0]
+
+
+def skipped(folder: str) -> list[Skipped]:
+    """The model folders left out of the catalogue because their card is invalid."""
+    return scan(folder)[1]
 
 
 @st.cache_resource(max_entries=32)
 def load_model(model_id: str, folder: str) -> cells.Model:
-    model = cells.load(Path(folder) / model_id)
-    model.card["id"] = model_id
-    return model
+    return cells.load(Path(folder) / model_id, id=model_id)
 
 
 @st.cache_resource(max_entries=8)
 def load_upload(digest: str, weights: bytes, card: bytes) -> cells.Model:
     """An uploaded model, validated like a shipped one (never unpickled)."""
-    model = cells.load_bytes(weights, card)
-    model.card["id"] = f"upload-{digest}"
-    return model
+    return cells.load_bytes(weights, card, id=f"upload-{digest}")
 
 
 def upload_digest(weights: bytes, card: bytes) -> str:

@@ -373,7 +373,7 @@ def main() -> None:
     rec = model.recurrent
     print(f"model: {model_dir.name} from {model_dir.parent} — {origin}; {rec.cell}, "
           f"{rec.num_layers} layer(s) x {rec.hidden_size} units")
-    samples = [str(s) for s in model.card.get("samples", [])]
+    samples = list(model.card.samples)
     default_tokens = [t.text for t in model.tokenizer(samples[0])] if samples else []
 
     tmp = Path(tempfile.mkdtemp(prefix="gs-bench-"))

@@ -9,6 +9,7 @@
     t = cells.run(r, x)  # x: (T, input_size)
 """
 
+from cells.card import Card
 from cells.gradients import input_gradient_norms, input_gradients
 from cells.head import Head
 from cells.intervene import Clamp, run_clamped, trace_clamped
@@ -16,7 +17,7 @@ from cells.memory import lifetime_mean, lifetime_per_unit, memory_lifetime
 from cells.model import Model
 from cells.modelfile import ModelFileError, load, load_bytes, save
 from cells.pipeline import trace
-from cells.probe import count_a_minus_b, count_b_minus_c, inside_quotes, rank_units, subject_number
+from cells.probe import rank_units
 from cells.recurrent import CELL_NAMES, Recurrent, ShapeError
 from cells.run import run
 from cells.saturation import saturation, saturation_over_texts
@@ -26,6 +27,7 @@ from cells.tracing import Trace
 
 __all__ = [
     "CELL_NAMES",
+    "Card",
     "CharTokenizer",
     "Clamp",
     "Head",
@@ -37,13 +39,10 @@ __all__ = [
     "Trace",
     "ValueTokenizer",
     "WordTokenizer",
-    "count_a_minus_b",
-    "count_b_minus_c",
     "export_torch",
     "from_torch",
     "input_gradient_norms",
     "input_gradients",
-    "inside_quotes",
     "lifetime_mean",
     "lifetime_per_unit",
     "load",
@@ -55,7 +54,15 @@ __all__ = [
     "saturation",
     "saturation_over_texts",
     "save",
-    "subject_number",
     "trace",
     "trace_clamped",
 ]
+
+# Task knowledge moved out of the inference core to ``cells.tasks``; the core does not import it.
+_MOVED_TO_TASKS = ("count_a_minus_b", "count_b_minus_c", "inside_quotes", "subject_number")
+
+
+def __getattr__(name: str):
+    if name in _MOVED_TO_TASKS:
+        raise AttributeError(f"cells.{name} moved to cells.tasks: use `from cells.tasks import {name}`")
+    raise AttributeError(f"module 'cells' has no attribute {name!r}")

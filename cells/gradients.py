@@ -16,21 +16,10 @@ simplified GRU, any number of layers and both directions. A forward direction at
 x_0..x_step only, so a unidirectional model gets exactly 0 for s > step; a backward direction has
 read x_step..x_(T−1), so a bidirectional model's gradient reaches later inputs too.
 
-Backward equations, one step t of one direction, in the direction's own reading order (δa is the
-gradient w.r.t. a pre-activation; δh arrives from the layer above or the target plus from step t+1):
-
-    LSTM  δo = δh ⊙ tanh c_t;   δc = δc_(t+1→t) + δh ⊙ o ⊙ (1 − tanh² c_t)
-          δi = δc ⊙ g;  δg = δc ⊙ i;  δf = δc ⊙ c_(t−1);  δc_(t→t−1) = δc ⊙ f
-          δa = [δi ⊙ i(1−i), δf ⊙ f(1−f), δg ⊙ (1−g²), δo ⊙ o(1−o)]     (4H,)
-          δh_(t−1) += W_hh^T δa;   δx_t = W_ih^T δa
-    GRU   δn = δh ⊙ (1 − z);  δz = δh ⊙ (h_(t−1) − n);  δh_(t−1) = δh ⊙ z
-          δa_n = δn ⊙ (1 − n²);  δr = δa_n ⊙ (W_hn h_(t−1) + b_hn)
-          δa = [δr ⊙ r(1−r), δz ⊙ z(1−z), δa_n]                          (input side, 3H)
-          δh_(t−1) += W_hh^T [δa_r, δa_z, r ⊙ δa_n];   δx_t = W_ih^T δa
-    sGRU  δn, δz, δh_(t−1) as the GRU;  δa = [δz ⊙ z(1−z), δn ⊙ (1 − n²)]
-          δh_(t−1) += W_hh^T δa;   δx_t = W_ih^T δa
-    RNN   δa = δh ⊙ (1 − h_t²)  (tanh)  or  δh ⊙ [h_t > 0]  (ReLU)
-          δh_(t−1) = W_hh^T δa;   δx_t = W_ih^T δa
+Each cell module holds its backward step (``backward_step``, equations in its docstring), for one
+step t of one direction, in the direction's own reading order: from δh (arriving from the layer
+above or the target, plus from step t+1 through W_hh) it gives δa, the gradient w.r.t. the step's
+input part W_ih x_t + b_ih (so δx_t = W_ih^T δa), and what flows back to step t−1.
 
 The δx of both directions add up; for layers above the first, δx is the δh the layer below
 receives at each position.
@@ -42,69 +31,25 @@ import numpy as np
 
 from cells.recurrent import Recurrent, suffix
 from cells.run import run
+from cells.spec import Direction
 from cells.tracing import Trace
-
-
-def _sig_grad(s: np.ndarray) -> np.ndarray:  # σ'(a) = σ(a)(1 − σ(a)), from σ(a)
-    return s * (1.0 - s)
 
 
 def _backward_direction(
     rec: Recurrent,
-    states: dict[str, np.ndarray],  # {gate: (T, H) float64}, in reading order
-    h_prev: np.ndarray,  # (T, H) state each step started from, reading order
-    c_prev: np.ndarray | None,  # (T, H) LSTM only
-    weight_hh: np.ndarray,  # (blocks·H, H) float64
-    bias_hh: np.ndarray | None,  # (blocks·H,) float64
+    d: Direction,  # float64, reading order
     dh_in: np.ndarray,  # (T, H) gradient arriving at each h_t from outside this direction
 ) -> np.ndarray:  # (T, blocks·H): gradient w.r.t. the input part W_ih x_t + b_ih of each step
     steps, hidden = dh_in.shape
-    blocks = weight_hh.shape[0] // hidden
-    d_input = np.zeros((steps, blocks * hidden))
+    d_input = np.zeros((steps, rec.spec.blocks * hidden))
     touched = np.flatnonzero(np.any(dh_in != 0.0, axis=1))
     if len(touched) == 0:
         return d_input
+    backward_step = rec.module.backward_step
     dh_next = np.zeros(hidden)  # δh_t arriving from step t+1
-    dc_next = np.zeros(hidden)  # δc_t arriving from step t+1 (LSTM)
+    carry = None  # what else the cell carries back (an LSTM's δc)
     for t in range(int(touched[-1]), -1, -1):
-        dh = dh_in[t] + dh_next  # (H,)
-        if rec.cell == "lstm":
-            i, f, g, o = (states[k][t] for k in "ifgo")
-            tanh_c = np.tanh(states["c"][t])
-            do = dh * tanh_c
-            dc = dc_next + dh * o * (1.0 - tanh_c**2)
-            da = np.concatenate([
-                dc * g * _sig_grad(i),  # δa_i
-                dc * c_prev[t] * _sig_grad(f),  # δa_f
-                dc * i * (1.0 - g**2),  # δa_g
-                do * _sig_grad(o),  # δa_o
-            ])  # (4H,)
-            dc_next = dc * f
-            dh_next = da @ weight_hh  # W_hh^T δa, (H,)
-            d_input[t] = da
-        elif rec.cell == "gru":
-            r, z, n = (states[k][t] for k in "rzn")
-            hp_n = weight_hh[2 * hidden :] @ h_prev[t]  # W_hn h_(t−1) + b_hn
-            if bias_hh is not None:
-                hp_n = hp_n + bias_hh[2 * hidden :]
-            da_n = dh * (1.0 - z) * (1.0 - n**2)
-            da_r = da_n * hp_n * _sig_grad(r)
-            da_z = dh * (h_prev[t] - n) * _sig_grad(z)
-            d_input[t] = np.concatenate([da_r, da_z, da_n])  # (3H,)
-            dh_next = dh * z + np.concatenate([da_r, da_z, r * da_n]) @ weight_hh
-        elif rec.cell == "sgru":
-            z, n = states["z"][t], states["n"][t]
-            da = np.concatenate([
-                dh * (h_prev[t] - n) * _sig_grad(z),  # δa_z
-                dh * (1.0 - z) * (1.0 - n**2),  # δa_n
-            ])  # (2H,)
-            d_input[t] = da
-            dh_next = dh * z + da @ weight_hh
-        else:  # rnn
-            h = states["h"][t]
-            da = dh * (h > 0.0) if rec.nonlinearity == "relu" else dh * (1.0 - h**2)
-            d_input[t] = da
-            dh_next = da @ weight_hh
+        d_input[t], dh_next, carry = backward_step(d, t, dh_in[t] + dh_next, carry)
     return d_input
 
 
@@ -151,20 +96,23 @@ def input_gradients(
                 key: _reading_order(v.astype(np.float64), direction)
                 for key, v in trace.gates(layer, direction).items()
             }
-            h0_k = trace.h0[k].astype(np.float64)
-            h_prev = np.concatenate([h0_k[None], states["h"][:-1]])  # (T, H)
-            c_prev = None
-            if "c" in states:
-                c_prev = np.concatenate([trace.c0[k].astype(np.float64)[None], states["c"][:-1]])
+            prev = {  # (T, H) each: the state each step started from (h0, c0 at the first)
+                key: np.concatenate([getattr(trace, f"{key}0")[k].astype(np.float64)[None],
+                                     states[key][:-1]])
+                for key in rec.spec.states
+            }
             w = rec.weights
             bias_hh = w.get(f"bias_hh_{s}")
+            direction_trace = Direction(
+                spec=rec.spec,
+                states=states,
+                prev=prev,
+                weight_hh=w[f"weight_hh_{s}"].astype(np.float64),
+                bias_hh=None if bias_hh is None else bias_hh.astype(np.float64),
+            )
             d_in = _backward_direction(
                 rec,
-                states,
-                h_prev,
-                c_prev,
-                w[f"weight_hh_{s}"].astype(np.float64),
-                None if bias_hh is None else bias_hh.astype(np.float64),
+                direction_trace,
                 _reading_order(grad[:, direction * hidden : (direction + 1) * hidden], direction),
             )  # (T, blocks·H)
             d_x += _reading_order(d_in @ w[f"weight_ih_{s}"].astype(np.float64), direction)

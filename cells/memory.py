@@ -27,18 +27,17 @@ import numpy as np
 
 from cells.tracing import Trace
 
-KEEP_GATE = {"lstm": "f", "gru": "z", "sgru": "z"}
-
 
 def keep_share(trace: Trace, layer: int = 0, direction: int = 0) -> np.ndarray:  # (T, H)
     """The gate that scales the carried state: the LSTM's forget gate f, the GRU's/sGRU's z."""
-    cell = trace.recurrent.cell
-    if cell not in KEEP_GATE:
+    spec = trace.recurrent.spec
+    keep = spec.role_gate("keep")
+    if keep is None:
         raise ValueError(
-            f"memory lifetime is undefined for a {cell}: it has no gate that keeps the old state"
-            " (every step rewrites it through W_hh); use an LSTM, GRU or simplified GRU"
+            f"memory lifetime is undefined for a {spec.name}: it has no gate that keeps the old state"
+            " (every step rewrites it through W_hh); use a cell with a keep gate (LSTM, GRU, sGRU)"
         )
-    return trace.gates(layer, direction)[KEEP_GATE[cell]]
+    return trace.gates(layer, direction)[keep]
 
 
 def _per_unit(keep: np.ndarray, direction: int, s: int) -> np.ndarray:  # (T, H) float64

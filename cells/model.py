@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
+from cells.card import Card
 from cells.head import Head
 from cells.recurrent import Recurrent
 from cells.tokenize import Token, Tokenizer, parse_number
@@ -19,11 +20,11 @@ class Model:
     embedding: np.ndarray | None = None  # (V, I); None for models that read values
     value_mean: float = 0.0  # models that read values: x = (value − mean) / std
     value_std: float = 1.0
-    card: dict = field(default_factory=dict)
+    card: Card | None = None  # None for models built in code rather than loaded from a folder
 
     @property
     def id(self) -> str:
-        return str(self.card.get("id", ""))
+        return self.card.id if self.card is not None else ""
 
     def embed(self, tokens: list[Token]) -> np.ndarray:  # -> (T, I)
         """The input vectors of the recurrent stack for these tokens."""

@@ -11,21 +11,23 @@ from pathlib import Path
 
 import numpy as np
 
-from cells.head import ACTIVATIONS, Head
+from cells.card import (  # noqa: F401  (MAX_CARD_BYTES, MAX_LAYERS: re-exported)
+    CARD,
+    MAX_CARD_BYTES,
+    MAX_LAYERS,
+    Architecture,
+    Card,
+    ModelFileError,
+    parse_card,
+    read_card,
+)
+from cells.head import Head
 from cells.model import Model
 from cells.recurrent import Recurrent, ShapeError, check_shapes
-from cells.tokenize import make_tokenizer
 
 WEIGHTS = "weights.safetensors"
-CARD = "card.json"
 MAX_WEIGHTS_BYTES = 200 * 2**20
-MAX_CARD_BYTES = 20 * 2**20
-MAX_LAYERS = 64
 PICKLE_SUFFIXES = {".pt", ".pth", ".pkl", ".pickle", ".ckpt", ".bin", ".joblib", ".npy", ".npz"}
-
-
-class ModelFileError(ValueError):
-    """A model file is missing, malformed, or not what the card says."""
 
 
 def refuse_pickle(name: str, head: bytes) -> None:
@@ -39,24 +41,6 @@ def refuse_pickle(name: str, head: bytes) -> None:
             f" run code when loaded. Export the model as {WEIGHTS} + {CARD} instead"
             " (cells.export_torch)."
         )
-
-
-def parse_card(data: bytes) -> dict:
-    if len(data) > MAX_CARD_BYTES:
-        raise ModelFileError(f"{CARD}: expected at most {MAX_CARD_BYTES} bytes, got {len(data)}")
-    try:
-        card = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise ModelFileError(f"{CARD}: expected UTF-8 JSON, got an unreadable file ({e})") from e
-    if not isinstance(card, dict):
-        raise ModelFileError(f"{CARD}: expected a JSON object, got {type(card).__name__}")
-    for key in ("architecture", "tokenizer"):
-        if not isinstance(card.get(key), dict):
-            raise ModelFileError(f"{CARD}: expected an object under {key!r}, got {card.get(key)!r}")
-    for key in ("input", "head"):  # optional; a null head means none
-        if key in card and not isinstance(card[key], dict) and (key, card[key]) != ("head", None):
-            raise ModelFileError(f"{CARD}: expected an object under {key!r}, got {card[key]!r}")
-    return card
 
 
 def parse_weights(data: bytes, name: str = WEIGHTS) -> dict[str, np.ndarray]:
@@ -79,94 +63,89 @@ def parse_weights(data: bytes, name: str = WEIGHTS) -> dict[str, np.ndarray]:
     return out
 
 
-def _architecture(card: dict) -> Recurrent:
-    a = card["architecture"]
-    layers = a.get("num_layers", 1)
-    if not isinstance(layers, int) or not 1 <= layers <= MAX_LAYERS:  # not a loop of 10^30 layers
-        raise ModelFileError(f"{CARD}: architecture.num_layers: expected 1..{MAX_LAYERS}, got {layers!r}")
-    try:
-        return Recurrent(
-            cell=str(a["cell"]),
-            input_size=int(a["input_size"]),
-            hidden_size=int(a["hidden_size"]),
-            num_layers=int(a.get("num_layers", 1)),
-            bidirectional=bool(a.get("bidirectional", False)),
-            bias=bool(a.get("bias", True)),
-            nonlinearity=str(a.get("nonlinearity", "tanh")),
-        )
-    except KeyError as e:
-        raise ModelFileError(f"{CARD}: architecture: expected {e.args[0]!r}, found none") from e
-    except (TypeError, ValueError) as e:
-        raise ModelFileError(f"{CARD}: architecture: {e}") from e
-
-
-def expected_tensors(card: dict) -> dict[str, tuple[int, ...]]:
+def expected_tensors(card: Card) -> dict[str, tuple[int, ...]]:
     """Every tensor name a model with this card must have, with its shape."""
-    rec = _architecture(card)
-    shapes = {f"rnn.{k}": v for k, v in rec.expected_shapes().items()}
-    if card.get("input", {}).get("kind", "embedding") == "embedding":
-        shapes["embedding.weight"] = (len(card["tokenizer"].get("vocab") or []), rec.input_size)
-    head = card.get("head")
-    if head:
-        k = len(head.get("labels") or []) or int(head.get("size", 0))
-        shapes["head.weight"] = (k, rec.output_size)
-        if head.get("bias", True):
-            shapes["head.bias"] = (k,)
+    arch = card.architecture
+    shapes = {f"rnn.{k}": v for k, v in _recurrent(arch).expected_shapes().items()}
+    shapes.update(_outer_shapes(card))
     return shapes
 
 
-def _number(section: dict, where: str, key: str, default: float) -> float:
-    try:
-        return float(section.get(key, default))
-    except (TypeError, ValueError) as e:
-        raise ModelFileError(
-            f"{CARD}: {where}.{key}: expected a number, got {section.get(key)!r}"
-        ) from e
+def _outer_shapes(card: Card) -> dict[str, tuple[int, ...]]:
+    """The tensors around the recurrent stack: the embedding and the head, with their shapes."""
+    shapes: dict[str, tuple[int, ...]] = {}
+    if card.input.kind == "embedding":
+        shapes["embedding.weight"] = (len(card.tokenizer.vocab), card.architecture.input_size)
+    if card.head is not None:
+        shapes["head.weight"] = (card.head.size, card.architecture.output_size)
+        if card.head.bias:
+            shapes["head.bias"] = (card.head.size,)
+    return shapes
 
 
-def build(card: dict, tensors: dict[str, np.ndarray]) -> Model:
-    """Check ``tensors`` against the card and assemble the model."""
+def _recurrent(arch: Architecture, weights: dict[str, np.ndarray] | None = None) -> Recurrent:
+    return Recurrent(
+        cell=arch.cell,
+        input_size=arch.input_size,
+        hidden_size=arch.hidden_size,
+        num_layers=arch.num_layers,
+        bidirectional=arch.bidirectional,
+        bias=arch.bias,
+        nonlinearity=arch.nonlinearity,
+        weights=weights or {},
+    )
+
+
+def build(card: Card, tensors: dict[str, np.ndarray]) -> Model:
+    """Check ``tensors`` against the card and assemble the model. The ``Recurrent`` is built once,
+    with its weights, and checks their names and shapes itself."""
+    rnn = {k[4:]: v for k, v in tensors.items() if k.startswith("rnn.")}  # PyTorch's names
+    outer = {k: v for k, v in tensors.items() if not k.startswith("rnn.")}
+    rec, problem = None, None
+    if rnn:
+        try:
+            rec = _recurrent(card.architecture, rnn)
+        except ShapeError as e:
+            problem = e
     try:
-        check_shapes(tensors, expected_tensors(card), what=WEIGHTS)
-        rec = _architecture(card)
-        rec.weights = {k[4:]: v for k, v in tensors.items() if k.startswith("rnn.")}
-        tokenizer = make_tokenizer(card["tokenizer"])
+        if rec is None:  # name every problem of the file, with the names the file uses
+            check_shapes(tensors, expected_tensors(card), what=WEIGHTS)
+            raise problem or ShapeError(f"{WEIGHTS}: expected the recurrent tensors rnn.*, found none")
+        check_shapes(outer, _outer_shapes(card), what=WEIGHTS)
+        tokenizer = card.tokenizer.build()
     except (ShapeError, ValueError, TypeError) as e:
         raise ModelFileError(str(e)) from e
     head = None
-    if card.get("head"):
-        h = card["head"]
-        if h.get("activation", "softmax") not in ACTIVATIONS:
-            raise ModelFileError(
-                f"{CARD}: head.activation: expected one of {ACTIVATIONS}, got {h.get('activation')!r}"
-            )
+    if card.head is not None:
         head = Head(
-            weight=tensors["head.weight"],
-            bias=tensors.get("head.bias"),
-            activation=h.get("activation", "softmax"),
-            labels=tuple(str(x) for x in h.get("labels") or []),
-            scale=_number(h, "head", "scale", 1.0),
-            shift=_number(h, "head", "shift", 0.0),
+            weight=tensors["head.weight"],  # (K, D*H)
+            bias=tensors.get("head.bias"),  # (K,)
+            activation=card.head.activation,
+            labels=card.head.labels,
+            scale=card.head.scale,
+            shift=card.head.shift,
         )
-    inp = card.get("input", {"kind": "embedding"})
     return Model(
         recurrent=rec,
         tokenizer=tokenizer,
         head=head,
-        embedding=tensors.get("embedding.weight"),
-        value_mean=_number(inp, "input", "mean", 0.0),
-        value_std=_number(inp, "input", "std", 1.0) or 1.0,
+        embedding=tensors.get("embedding.weight"),  # (V, I)
+        value_mean=card.input.mean,
+        value_std=card.input.std,
         card=card,
     )
 
 
-def load_bytes(weights: bytes, card: bytes, weights_name: str = WEIGHTS) -> Model:
-    """Load a model from the bytes of its two files (for uploads)."""
-    return build(parse_card(card), parse_weights(weights, weights_name))
+def load_bytes(
+    weights: bytes, card: bytes, weights_name: str = WEIGHTS, *, id: str | None = None
+) -> Model:
+    """Load a model from the bytes of its two files (for uploads); ``id`` replaces the card's."""
+    return build(parse_card(card, id=id), parse_weights(weights, weights_name))
 
 
-def load(path: str | Path) -> Model:
-    """Load a model folder (``weights.safetensors`` + ``card.json``). Never unpickles."""
+def load(path: str | Path, *, id: str | None = None) -> Model:
+    """Load a model folder (``weights.safetensors`` + ``card.json``). Never unpickles. The model's
+    id is ``id`` if given, else the card's, else the folder's name."""
     path = Path(path)
     if path.is_file():
         with path.open("rb") as f:
@@ -181,23 +160,23 @@ def load(path: str | Path) -> Model:
                 if Path(other).suffix.lower() in PICKLE_SUFFIXES:
                     refuse_pickle(other, b"")
             raise ModelFileError(f"{path}: expected {WEIGHTS} and {CARD}, found {found}")
-    for name, limit in ((WEIGHTS, MAX_WEIGHTS_BYTES), (CARD, MAX_CARD_BYTES)):
-        size = (path / name).stat().st_size
-        if size > limit:
-            raise ModelFileError(f"{path / name}: expected at most {limit} bytes, got {size}")
-    model = load_bytes((path / WEIGHTS).read_bytes(), (path / CARD).read_bytes())
-    model.card.setdefault("id", path.name)
-    return model
+    size = (path / WEIGHTS).stat().st_size
+    if size > MAX_WEIGHTS_BYTES:
+        raise ModelFileError(f"{path / WEIGHTS}: expected at most {MAX_WEIGHTS_BYTES} bytes, got {size}")
+    card = read_card(path, id=id)  # its size checked before it is read
+    return build(card, parse_weights((path / WEIGHTS).read_bytes()))
 
 
-def save(path: str | Path, tensors: dict[str, np.ndarray], card: dict) -> Path:
+def save(path: str | Path, tensors: dict[str, np.ndarray], card: dict | Card) -> Path:
     """Write a model folder; checks the tensors against the card first."""
     from safetensors.numpy import save_file
 
     tensors = {k: np.ascontiguousarray(v, dtype=np.float32) for k, v in tensors.items()}
-    build(card, tensors)  # refuse to write what could not be loaded
+    doc = card.as_dict() if isinstance(card, Card) else card
+    text = json.dumps(doc, indent=1, ensure_ascii=False) + "\n"
+    build(parse_card(text.encode("utf-8")), tensors)  # refuse to write what could not be loaded
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
     save_file(tensors, str(path / WEIGHTS))
-    (path / CARD).write_text(json.dumps(card, indent=1, ensure_ascii=False) + "\n", "utf-8")
+    (path / CARD).write_text(text, "utf-8")
     return path

@@ -11,15 +11,11 @@ from types import ModuleType
 
 import numpy as np
 
-from cells import gru, lstm, rnn, sgru
+from cells.registry import MODULES, SPECS, spec_of
+from cells.spec import CellSpec
 
-CELL_MODULES: dict[str, ModuleType] = {"lstm": lstm, "gru": gru, "rnn": rnn, "sgru": sgru}
-CELL_NAMES = {
-    "lstm": "LSTM",
-    "gru": "GRU",
-    "rnn": "RNN",
-    "sgru": "simplified GRU",
-}
+CELL_MODULES: dict[str, ModuleType] = MODULES
+CELL_NAMES: dict[str, str] = {name: spec.title for name, spec in SPECS.items()}
 
 
 class ShapeError(ValueError):
@@ -35,7 +31,7 @@ def suffix(layer: int, direction: int) -> str:
 class Recurrent:
     """Architecture plus weights. ``weights`` maps PyTorch names to float32 arrays."""
 
-    cell: str  # "lstm" | "gru" | "rnn" | "sgru"
+    cell: str  # a name in cells.registry: "lstm", "gru", "sgru", "rnn"
     input_size: int
     hidden_size: int
     num_layers: int = 1
@@ -58,12 +54,22 @@ class Recurrent:
         return 2 if self.bidirectional else 1
 
     @property
+    def spec(self) -> CellSpec:
+        """What this cell is (gates, roles, step panel): ``cells.spec.CellSpec``."""
+        return spec_of(self.cell, self.nonlinearity)
+
+    @property
+    def module(self) -> ModuleType:
+        """The cell's module: its equations, step loop and backward step."""
+        return CELL_MODULES[self.cell]
+
+    @property
     def gate_names(self) -> tuple[str, ...]:
-        return CELL_MODULES[self.cell].GATES
+        return self.spec.keys
 
     @property
     def sigmoid_gates(self) -> tuple[str, ...]:
-        return CELL_MODULES[self.cell].SIGMOID_GATES
+        return self.spec.sigmoid_gates
 
     @property
     def output_size(self) -> int:
@@ -71,7 +77,7 @@ class Recurrent:
 
     def expected_shapes(self) -> dict[str, tuple[int, ...]]:
         """Every parameter name PyTorch would use for this architecture, with its shape."""
-        rows = CELL_MODULES[self.cell].N_BLOCKS * self.hidden_size
+        rows = self.spec.blocks * self.hidden_size
         shapes: dict[str, tuple[int, ...]] = {}
         for layer in range(self.num_layers):
             n_in = self.input_size if layer == 0 else self.output_size

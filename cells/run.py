@@ -1,12 +1,15 @@
-"""Run a ``Recurrent`` stack over a sequence of vectors, keeping every gate of every step."""
+"""The one forward path: run a ``Recurrent`` stack over vectors, keeping every gate of every step,
+and make the ``Trace`` (``cells.run``, ``cells.trace``, interventions all come through here)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from cells.recurrent import CELL_MODULES, Recurrent, ShapeError, suffix
+from cells.recurrent import Recurrent, ShapeError, suffix
+from cells.spec import StepHook
+from cells.tokenize import Token
 from cells.tracing import Trace
 
 
@@ -24,34 +27,19 @@ def _initial(
     return arr
 
 
-# (layer, direction, x_part (T, blocks*H), weight_hh, bias_hh, h0 (H,), c0 (H,)) -> {gate: (T, H)}
-DirectionRunner = Callable[..., dict[str, np.ndarray]]
+# (layer, direction) -> the hook that direction's step loop calls (None: a plain run)
+HookFactory = Callable[[int, int], StepHook | None]
 
 
 def run_layers(
     model: Recurrent,
-    x: np.ndarray,  # (T, input_size)
-    h0: np.ndarray | None = None,  # (L*D, H)
-    c0: np.ndarray | None = None,  # (L*D, H), LSTM only
-    run_direction: DirectionRunner | None = None,
+    x: np.ndarray,  # (T, input_size) float32
+    h_init: np.ndarray,  # (L*D, H)
+    c_init: np.ndarray,  # (L*D, H)
+    hooks: HookFactory | None = None,
 ) -> tuple[list[list[dict[str, np.ndarray]]], list[np.ndarray]]:
-    """Return ``states[layer][direction]`` (dicts of (T, H) arrays) and each layer's input.
-
-    ``run_direction`` replaces the cell's own step loop (interventions use it); by default it is
-    the cell module's ``run_direction``.
-    """
-    x = np.asarray(x, dtype=np.float32)
-    if x.ndim != 2 or x.shape[1] != model.input_size:
-        raise ShapeError(f"input: expected shape (T, {model.input_size}), got {x.shape}")
-    h_init = _initial(h0, model, "h0")
-    c_init = _initial(c0, model, "c0")
-    if run_direction is None:
-        cell = CELL_MODULES[model.cell]
-        extra = {"nonlinearity": model.nonlinearity} if model.cell == "rnn" else {}
-
-        def run_direction(layer, direction, x_part, w_hh, b_hh, h_0, c_0):
-            return cell.run_direction(x_part, w_hh, b_hh, h_0, c_0, **extra)
-
+    """Return ``states[layer][direction]`` (dicts of (T, H) arrays) and each layer's input."""
+    cell, spec = model.module, model.spec
     w = model.weights
     states: list[list[dict[str, np.ndarray]]] = []
     inputs: list[np.ndarray] = []
@@ -66,9 +54,9 @@ def run_layers(
             if model.bias:
                 x_part += w[f"bias_ih_{s}"]
             k = layer * model.num_directions + direction
-            out = run_direction(
-                layer, direction, x_part, w[f"weight_hh_{s}"], w.get(f"bias_hh_{s}"),
-                h_init[k], c_init[k],
+            out = cell.run_direction(
+                x_part, w[f"weight_hh_{s}"], w.get(f"bias_hh_{s}"), h_init[k], c_init[k],
+                hook=None if hooks is None else hooks(layer, direction), spec=spec,
             )
             if direction == 1:  # align the backward run to the tokens it read
                 out = {key: np.ascontiguousarray(v[::-1]) for key, v in out.items()}
@@ -78,6 +66,42 @@ def run_layers(
     return states, inputs
 
 
+def make_trace(
+    model_or_recurrent,
+    x: np.ndarray,  # (T, input_size)
+    h0: np.ndarray | None = None,  # (L*D, H)
+    c0: np.ndarray | None = None,  # (L*D, H), LSTM only
+    *,
+    tokens: Sequence[Token] | None = None,
+    text: str = "",
+    hooks: HookFactory | None = None,
+) -> Trace:
+    """Run every layer and direction over ``x`` (with ``hooks`` in the step loops, if given), apply
+    the head if ``model_or_recurrent`` is a ``cells.Model``, and return the finished ``Trace``."""
+    rec: Recurrent = getattr(model_or_recurrent, "recurrent", model_or_recurrent)
+    x = np.asarray(x, dtype=np.float32)
+    if x.ndim != 2 or x.shape[1] != rec.input_size:
+        raise ShapeError(f"input: expected shape (T, {rec.input_size}), got {x.shape}")
+    h_init = _initial(h0, rec, "h0")
+    c_init = _initial(c0, rec, "c0")
+    states, inputs = run_layers(rec, x, h_init, c_init, hooks)
+    head = getattr(model_or_recurrent, "head", None)
+    tokens = list(tokens or ())
+    return Trace(
+        recurrent=rec,
+        states=states,
+        layer_inputs=inputs,
+        tokens=[t.text for t in tokens],
+        spans=[(t.start, t.end) for t in tokens],
+        token_ids=[t.id for t in tokens],
+        outputs=None if head is None else head.apply(  # on the top layer's h: (T, D*H)
+            np.concatenate([d["h"] for d in states[-1]], axis=1)),
+        text=text if isinstance(text, str) else "",
+        h0=h_init,
+        c0=c_init,
+    )
+
+
 def run(
     model: Recurrent,
     x: np.ndarray,
@@ -85,12 +109,4 @@ def run(
     c0: np.ndarray | None = None,
 ) -> Trace:
     """Trace ``x`` (T, input_size) through every layer and direction of ``model``."""
-    recurrent = getattr(model, "recurrent", model)
-    states, inputs = run_layers(recurrent, x, h0, c0)
-    trace = Trace(recurrent=recurrent, states=states, layer_inputs=inputs)
-    trace.h0 = _initial(h0, recurrent, "h0")
-    trace.c0 = _initial(c0, recurrent, "c0")
-    head = getattr(model, "head", None)
-    if head is not None:
-        trace.outputs = head.apply(trace.top_output())
-    return trace
+    return make_trace(model, x, h0, c0)

@@ -12,8 +12,9 @@ import numpy as np
 from cells.head import ACTIVATIONS
 from cells.modelfile import save
 from cells.recurrent import Recurrent
+from cells.registry import ALL_SPECS
 
-_MODES = {"LSTM": "lstm", "GRU": "gru", "RNN_TANH": "rnn", "RNN_RELU": "rnn"}
+_MODES = {s.torch_mode: s for s in ALL_SPECS if s.torch_mode}  # PyTorch's module.mode -> spec
 
 
 def _numpy(state_dict) -> dict[str, np.ndarray]:
@@ -22,7 +23,8 @@ def _numpy(state_dict) -> dict[str, np.ndarray]:
 
 def from_torch(module) -> Recurrent:
     """A ``Recurrent`` with the weights of a PyTorch RNN module (any layers, directions, bias)."""
-    cell = getattr(module, "gatescope_cell", None) or _MODES.get(getattr(module, "mode", None))
+    spec = _MODES.get(getattr(module, "mode", None))
+    cell = getattr(module, "gatescope_cell", None) or (spec.name if spec else None)
     if cell is None:
         raise TypeError(
             "from_torch: expected nn.LSTM, nn.GRU, nn.RNN or a module with a `gatescope_cell`"
@@ -37,7 +39,7 @@ def from_torch(module) -> Recurrent:
         num_layers=int(module.num_layers),
         bidirectional=bool(module.bidirectional),
         bias=bool(module.bias),
-        nonlinearity="relu" if getattr(module, "mode", "") == "RNN_RELU" else "tanh",
+        nonlinearity=spec.nonlinearity if spec else "tanh",
         weights=_numpy(module.state_dict()),
     )
 

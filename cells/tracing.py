@@ -1,4 +1,8 @@
-"""``Trace``: every gate and state of every step, layer and direction, plus the tokens and outputs."""
+"""``Trace``: every gate and state of every step, layer and direction, plus the tokens and outputs.
+
+A trace is made once, whole (``cells.run.make_trace``), and never changes afterwards: it is frozen
+and its arrays are read-only views, so a trace cached and shared by several pages stays what it was.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,16 @@ import numpy as np
 from cells.recurrent import Recurrent
 
 
-@dataclass
+def _read_only(a: np.ndarray | None) -> np.ndarray | None:
+    """A view of ``a`` that cannot be written through (``a`` itself keeps its flags)."""
+    if a is None:
+        return None
+    view = np.asarray(a).view()
+    view.flags.writeable = False
+    return view
+
+
+@dataclass(frozen=True)
 class Trace:
     recurrent: Recurrent
     states: list[list[dict[str, np.ndarray]]]  # [layer][direction] -> {gate: (T, H)}
@@ -21,6 +34,13 @@ class Trace:
     text: str = ""
     h0: np.ndarray | None = None  # (L*D, H) initial hidden states the run started from
     c0: np.ndarray | None = None  # (L*D, H) initial cell states (LSTM)
+
+    def __post_init__(self) -> None:
+        states = [[{k: _read_only(v) for k, v in d.items()} for d in per] for per in self.states]
+        object.__setattr__(self, "states", states)
+        object.__setattr__(self, "layer_inputs", [_read_only(a) for a in self.layer_inputs])
+        for name in ("outputs", "h0", "c0"):
+            object.__setattr__(self, name, _read_only(getattr(self, name)))
 
     @property
     def steps(self) -> int:

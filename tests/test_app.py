@@ -8,6 +8,7 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from app.heatmaps import dequantise
 from tests.conftest import APP, shipped_cards
 
 TIMEOUT = 120  # the first import of torch-free cells + plotly is slow on a loaded machine
@@ -37,16 +38,39 @@ def pick(at: AppTest, model_id: str) -> AppTest:
 
 def _arch_label(card: dict) -> str:
     from app.zoo import ARCH_NAMES, arch_of
+    from cells.card import card_from_json
 
-    return ARCH_NAMES[arch_of(card)]
+    return ARCH_NAMES[arch_of(card_from_json(card))]
 
 
 def specs(at: AppTest) -> list[dict]:
     return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
 
 
+def component_heatmaps(at: AppTest) -> list[dict]:
+    """The explorer's heatmaps, drawn in the page by ``app/heatmaps.js`` from one payload, in the
+    shape of the Plotly figures that script makes of them (title, x, rows, range, cursor)."""
+    out = []
+    for c in at.get("bidi_component"):
+        if c.proto.component_name != "gatescope_heatmaps":
+            continue
+        p = json.loads(c.proto.json)
+        for panel in p["panels"]:
+            out.append({
+                "layout": {"meta": {"gatescope": "heatmap", "gate": panel["gate"]},
+                           "title": {"text": panel["title"]},
+                           "shapes": [{"x0": p["step"] - 0.5, "x1": p["step"] + 0.5}]},
+                "data": [{"type": "heatmap", "x": p["x"], "y": p["row_labels"],
+                          "z": dequantise(panel["q"], tuple(panel["shape"]), panel["zmin"],
+                                          panel["zmax"]).tolist(),
+                          "zmin": panel["zmin"], "zmax": panel["zmax"]}],
+            })
+    return out
+
+
 def heatmaps(at: AppTest) -> list[dict]:
-    return [s for s in specs(at) if s["layout"].get("meta", {}).get("gate") not in (None, "p", "output")]
+    charts = [s for s in specs(at) if s["layout"].get("meta", {}).get("gate") not in (None, "p", "output")]
+    return component_heatmaps(at) + charts
 
 
 def test_catalogue_is_the_zoo():

@@ -272,3 +272,22 @@ def test_link_round_trip_across_a_server_restart(browser):
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_class_probabilities_are_labelled_with_whole_labels_at_every_step(browser, server):
+    """Regression: at the first steps the panel spelled the labels letter by letter ("n", "e",
+    "undefined") because a class list was read as if it held one list of labels per step."""
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+    pg = ctx.new_page()
+    try:
+        pg.goto(f"{server}/?model=anbn-sgru&text=%24aaabbb")
+        wait_ready(pg, tokens=7)
+        labels = list(shipped_cards()["anbn-sgru"]["head"]["labels"])
+        panel = pg.locator("[data-testid=gs-outputs] table tr td:first-child")
+        for _ in range(3):
+            shown = [panel.nth(k).inner_text() for k in range(panel.count())]
+            assert shown == labels, shown
+            pg.evaluate("() => document.activeElement && document.activeElement.blur()")
+            pg.keyboard.press("ArrowRight")
+    finally:
+        ctx.close()

@@ -12,7 +12,7 @@ import pytest
 from app import heatmaps
 from app.heatmaps import LEVELS, Panel, dequantise, heatmap_payload, quantise, shown_units
 
-WORDS = {"unit": "unit", "step": "step", "range": "colour range ±{bound}"}
+WORDS = {"unit": "unit {unit}", "step": "step", "range": "colour range ±{bound}"}
 
 
 @pytest.mark.parametrize(("zmin", "zmax"), [(0.0, 1.0), (-1.0, 1.0), (-5.0, 5.0)])
@@ -48,7 +48,7 @@ def test_payload_holds_the_shown_rows_only_in_their_order():
 
 def test_cell_state_range_is_symmetric_and_stated():
     values = np.array([[0.2, -3.4], [1.0, 2.0]], np.float32)
-    (panel,) = payload(["a", "b"], values, kind="cell")["panels"]
+    (panel,) = payload(["a", "b"], values, kind="state")["panels"]
     assert (panel["zmin"], panel["zmax"]) == (-5.0, 5.0)
     assert panel["title"].endswith("colour range ±5")
 

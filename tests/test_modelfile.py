@@ -59,7 +59,8 @@ def test_word_lstm_round_trip_equals_torch(tmp_path):
     }
     model = cells.load(tmp_path / "m")
     assert model.id == "m"
-    assert model.card["task"] == "next word" and model.card["seed"] == 0
+    assert model.card.task == "next word" and model.card.seed == 0
+    assert model.card.head_kind == "next_token" and model.card.output_labels == tuple(WORDS)
     text = "The dogs were BARKING loudly."
     t = cells.trace(model, text)
     assert t.tokens == ["The", "dogs", "were", "BARKING", "loudly", "."]

@@ -1,6 +1,6 @@
-"""cells.probe: ranking units by correlation with a hidden variable, and the hidden-variable
-extractors, on synthetic data where the answer is known (torch only for the Pearson reference;
-imported at the top on purpose so a missing torch fails)."""
+"""cells.probe: ranking units by correlation with a hidden variable, on synthetic data where the
+answer is known (torch only for the Pearson reference; imported at the top on purpose so a missing
+torch fails). The hidden-variable extractors are task knowledge: tests/test_tasks.py."""
 
 from __future__ import annotations
 
@@ -8,16 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-import cells
-from cells.probe import (
-    count_a_minus_b,
-    count_b_minus_c,
-    inside_quotes,
-    rank_units,
-    subject_index,
-    subject_number,
-)
-from cells.train.tasks import agreement
+from cells.probe import rank_units
 
 
 def test_rank_units_finds_the_planted_units():
@@ -55,49 +46,3 @@ def test_rank_units_degenerate_inputs():
         rank_units(vv, y, mask[:3])
     with pytest.raises(ValueError, match="target"):
         rank_units(vv, y[:3])
-
-
-def test_counters():
-    assert count_a_minus_b(list("$aaabbb")).tolist() == [0, 1, 2, 3, 2, 1, 0]
-    assert count_b_minus_c(list("$aabbcc")).tolist() == [0, 0, 0, 1, 2, 1, 0]
-    assert count_a_minus_b([]).shape == (0,)
-    tokens = cells.CharTokenizer(["<unk>", "$", "a", "b"])("$aab")
-    assert count_a_minus_b(tokens).tolist() == [0, 1, 2, 1]
-
-
-def test_inside_quotes():
-    text = 'He said "hi there" and \u201cyes\u201d.'
-    got = inside_quotes(list(text))
-    want = [0.0] * len(text)
-    for k in range(text.index('"'), text.rindex('"')):
-        want[k] = 1.0
-    for k in range(text.index("\u201c"), text.index("\u201d")):
-        want[k] = 1.0
-    assert got.tolist() == want
-    words = [t.text for t in cells.WordTokenizer([])(text)]
-    w = inside_quotes(words)
-    assert [words[k] for k in np.flatnonzero(w)] == ['"', "hi", "there", "\u201c", "yes"]
-    assert inside_quotes(['x"y"', '"z']).tolist() == [0.0, 1.0]  # several marks in one token
-
-
-def test_subject_number_on_the_agreement_grammar():
-    """On generated sentences the subject noun and its number are known: the extractor finds both,
-    including after fronted phrases whose nouns have the other number."""
-    sentences = agreement.dataset(4321, {k: 40 for k in range(5)})
-    fronted = 0
-    for s in sentences:
-        tokens = agreement._tokens(s.prefix)
-        assert subject_index(tokens) == (s.subject_end, s.number), s.prefix
-        y = subject_number(tokens)
-        assert np.all(y[: s.subject_end] == 0.0)
-        assert np.all(y[s.subject_end :] == (1.0 if s.number else -1.0))
-        fronted += tokens[0] in ("in", "after", "near", "on", "according", "behind")
-    assert fronted > 5  # the fronted case was exercised
-
-
-def test_subject_number_edge_cases():
-    assert subject_number([]).shape == (0,)
-    assert subject_number(["hello", "world"]).tolist() == [0.0, 0.0]
-    assert subject_number("The Dogs near the cat".split()).tolist() == [0, 1, 1, 1, 1]
-    own = ({"ox"}, {"oxen"})
-    assert subject_number(["the", "oxen", "run"], nouns=own).tolist() == [0, 1, 1]

@@ -5,8 +5,8 @@ import torch
 from torch import nn
 
 import cells
+from cells.tasks import agreement
 from cells.train import train_agreement
-from cells.train.tasks import agreement
 
 
 def test_grammar_is_fixed_and_test_is_held_out():

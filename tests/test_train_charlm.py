@@ -6,9 +6,11 @@ import numpy as np
 import torch
 
 import cells
+from cells.probe import rank_units
+from cells.tasks import charlm
 from cells.tokenize import CharTokenizer
 from cells.train import seqtrain, train_charlm
-from cells.train.tasks import charlm
+from tests.conftest import ROOT
 
 TINY = dict(train_charlm.CONFIG, hidden_size=16, embedding_size=8, batch_size=4, seq_len=20)
 
@@ -69,6 +71,20 @@ def test_evaluate_on_a_tiny_export(tmp_path):
     assert len(units) == 3 and all(-1.0 <= r <= 1.0 for _, r in units)
 
 
-def test_inside_quotes_indicator():
-    got = charlm.inside_quotes('a "bc" d')
-    assert got.tolist() == [False, False, True, True, True, False, False, False]
+def test_inside_quotes_indicator_reads_straight_and_curly_marks():
+    straight = [0, 0, 1, 1, 1, 0, 0, 0]
+    assert charlm.inside_quotes('a "bc" d').tolist() == straight
+    assert charlm.inside_quotes("a \u201cbc\u201d d").tolist() == straight
+
+
+def test_quote_units_use_the_shared_variable_and_curly_quotes():
+    """The trainer's quote_units ranks h against the same inside_quotes as the page, and counts
+    paragraphs whose only marks are curly (the old trainer's variable saw straight quotes only)."""
+    m = cells.load(ROOT / "assets" / "models" / "charlm-gru")
+    curly = ["He said \u201cno, not at all\u201d and left.", "\u201cYes,\u201d she said."]
+    got = charlm.quote_units(m, curly + ["no marks here at all"], top=16)
+    traces = [cells.trace(m, t) for t in curly]
+    h = np.concatenate([t.gates(0, 0)["h"] for t in traces])  # (N, H)
+    y = np.concatenate([charlm.inside_quotes(t.tokens) for t in traces])  # (N,)
+    assert y.sum() > 10  # the curly quotations are seen
+    assert got == [(u, round(r, 3)) for u, _, r in rank_units(h, y)[:16]]

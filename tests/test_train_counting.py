@@ -4,8 +4,8 @@ import numpy as np
 import torch
 
 import cells
+from cells.tasks import counting
 from cells.train import train_counting
-from cells.train.tasks import counting
 
 
 def test_strings_and_allowed_sets():

@@ -5,9 +5,9 @@ from collections import Counter
 import torch
 
 import cells
+from cells.tasks import names
 from cells.tokenize import CharTokenizer
 from cells.train import classify, seqtrain, train_names
-from cells.train.tasks import names
 
 TINY = dict(
     train_names.CONFIG,

@@ -3,9 +3,9 @@
 import torch
 
 import cells
+from cells.tasks import sentiment
 from cells.tokenize import WordTokenizer
 from cells.train import classify, seqtrain, train_sentiment
-from cells.train.tasks import sentiment
 
 TINY = dict(
     train_sentiment.CONFIG,

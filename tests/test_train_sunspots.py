@@ -4,8 +4,8 @@ import numpy as np
 import torch
 
 import cells
+from cells.tasks import sunspots
 from cells.train import train_sunspots
-from cells.train.tasks import sunspots
 
 TINY = dict(train_sunspots.CONFIG, hidden_size=8, max_epochs=10, check_every_epochs=5)
 

@@ -9,24 +9,24 @@ import streamlit as st
 
 import cells
 from app import charts, zoo
+from app.i18n import arch_name, chart_words, model_metrics
 from app.payload import sequence_id, tokens_only_payload
-from app.sentence import limit_tokens, text_ui, traced
+from app.sentence import sentence_ui, traced
 from app.stepper import anchor_step, synced_stepper
+from cells.registry import SPECS
 
-# role -> gate that plays it in each cell (None: the cell has nothing in that role)
+# the rows of this view (string table's roles) -> the role in the cells' specs
+SPEC_ROLES = {"keep": "keep", "write": "write", "candidate": "candidate", "output": "read",
+              "reset": "reset", "hidden": "hidden"}
+# role -> gate that plays it in each cell (None: the cell has nothing in that role); "u" is 1 − z
 ROLES: dict[str, dict[str, str | None]] = {
-    "keep": {"lstm": "f", "gru": "z", "sgru": "z", "rnn": None},
-    "write": {"lstm": "i", "gru": "1-z", "sgru": "1-z", "rnn": None},
-    "candidate": {"lstm": "g", "gru": "n", "sgru": "n", "rnn": None},
-    "output": {"lstm": "o", "gru": None, "sgru": None, "rnn": None},
-    "reset": {"lstm": None, "gru": "r", "sgru": None, "rnn": None},
-    "hidden": {"lstm": "h", "gru": "h", "sgru": "h", "rnn": "h"},
+    role: {name: spec.role_gate(of) for name, spec in SPECS.items()} for role, of in SPEC_ROLES.items()
 }
 
 
 def role_values(trace: cells.Trace, gate: str) -> tuple[str, np.ndarray]:
     gates = trace.gates(0, 0)
-    if gate == "1-z":
+    if gate == "u":  # the write share of a GRU-like cell: 1 − its keep share z
         return "u", 1.0 - gates["z"]
     return gate, gates[gate]
 
@@ -34,7 +34,7 @@ def role_values(trace: cells.Trace, gate: str) -> tuple[str, np.ndarray]:
 def siblings(model: cells.Model) -> list[cells.Model]:
     """The unidirectional models of the same task, LSTM first."""
     folder = str(zoo.models_dir())
-    task = model.card.get("task")
+    task = model.card.task
     entries = [e for e in zoo.catalogue(folder) if e.task == task and not e.arch.startswith("bi")]
     return [zoo.load_model(e.id, folder) for e in entries] or [model]
 
@@ -42,22 +42,21 @@ def siblings(model: cells.Model) -> list[cells.Model]:
 def render(model: cells.Model, L: dict) -> None:
     V = L["compare"]
     st.caption(V["how"])
-    text = text_ui(model, L)
-    if not text or not model.tokenizer(text):
-        st.info(L["empty"])
+    reading = sentence_ui(model, L)
+    if reading is None:
         return
-    text = limit_tokens(model, text, L)
+    text = reading.text
     models = siblings(model)
-    traces = [traced(m.id, text, m) for m in models]
+    traces = [reading.trace if m.id == model.id else traced(m.id, text, m) for m in models]
     tokens = traces[0].tokens
     seq = sequence_id("compare", *(m.id for m in models), text)
     anchor = anchor_step((seq,), seq)
-    compact = (model.card.get("tokenizer") or {}).get("kind") == "char"
+    compact = model.card.tokenizer.kind == "char"
     synced_stepper(tokens_only_payload(tokens, seq, anchor, L["stepper"], compact))
     cols = st.columns(len(models))
     for col, m in zip(cols, models, strict=True):
-        col.markdown(f"**{zoo.ARCH_NAMES.get(zoo.arch_of(m.card), m.id)}** — "
-                     f"{m.card.get('metric_summary', '')}")
+        col.markdown(f"**{arch_name(L, zoo.arch_of(m.card))}** — "
+                     f"{model_metrics(L, m.id, m.card.metric_summary)}")
     for role, by_cell in ROLES.items():
         if not any(by_cell.get(m.recurrent.cell) for m in models):
             continue
@@ -66,10 +65,11 @@ def render(model: cells.Model, L: dict) -> None:
         for col, m, tr in zip(cols, models, traces, strict=True):
             gate = by_cell.get(m.recurrent.cell)
             if gate is None:
-                col.caption(V["missing"][role].format(cell=cells.CELL_NAMES[m.recurrent.cell]))
+                col.caption(V["missing"][role].format(cell=arch_name(L, m.recurrent.cell)))
                 continue
             name, values = role_values(tr, gate)
             fig = charts.heatmap_figure(values, tr.tokens, name, anchor, height=260,
-                                        title=f"{cells.CELL_NAMES[m.recurrent.cell]}: "
-                                        f"{L['gate_titles'][name]}", range_label=L["range_label"])
+                                        title=f"{arch_name(L, m.recurrent.cell)}: "
+                                        f"{L['gate_titles'][name]}", words=chart_words(L),
+                                        kind=m.recurrent.spec.kind(name))
             col.plotly_chart(fig, key=f"cmp-{role}-{m.id}", theme=None, config={"displaylogo": False})

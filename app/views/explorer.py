@@ -11,18 +11,16 @@ import cells
 from app import charts, export, heatmaps, urlstate
 from app.colour import text_colour, value_colour
 from app.heatmaps_ui import heatmaps_ui
+from app.i18n import chart_words, label_name
 from app.labels import html_safe
 from app.payload import sequence_id, step_captions, stepper_payload
 from app.presentation import controls_container
-from app.sentence import limit_tokens, text_ui, traced
+from app.sentence import sentence_ui
 from app.stepper import anchor_step, synced_stepper
+from cells.registry import SPECS
 
-GRID = {  # the order the heatmaps are laid out in, two per row
-    "lstm": ["i", "f", "g", "o", "c", "h"],
-    "gru": ["r", "z", "n", "h"],
-    "sgru": ["z", "n", "h"],
-    "rnn": ["h"],
-}
+# the order the heatmaps are laid out in, two per row: each cell's spec says
+GRID = {name: list(spec.grid) for name, spec in SPECS.items()}
 
 
 @dataclass(frozen=True)
@@ -61,13 +59,14 @@ def view_ui(model: cells.Model, trace: cells.Trace, L: dict) -> View:
     st.session_state.setdefault(f"order_by-{rec.cell}", rec.gate_names[-1])
     order_by = cols[3].selectbox(L["order_by"], list(rec.gate_names), key=f"order_by-{rec.cell}")
     gates = trace.gates(layer, directions[0])
-    ranked = charts.unit_order(gates, order, order_by)
+    ranked = charts.unit_order(gates, order, order_by, rec.spec.kind(order_by))
     urlstate.seed(f"unit-{model.id}", urlstate.take_int("unit"), ranked)
     unit = cols[4].selectbox(L["unit"], ranked, key=f"unit-{model.id}", help=L["unit_help"])
     convention = "z"
-    if rec.cell in ("gru", "sgru"):
-        urlstate.seed("convention", urlstate.take("conv"), ["z", "u"])
-        convention = st.radio(L["convention"], ["z", "u"], horizontal=True, key="convention",
+    conventions = list(rec.spec.conventions)  # ["z", "u"] where there is an update gate z
+    if len(conventions) > 1:
+        urlstate.seed("convention", urlstate.take("conv"), conventions)
+        convention = st.radio(L["convention"], conventions, horizontal=True, key="convention",
                               format_func=lambda c: L[f"convention_{c}"])
         st.caption(L["convention_note"])
     urlstate.seed("all_units", {"all": True}.get(urlstate.take("units") or ""))
@@ -79,7 +78,7 @@ def view_ui(model: cells.Model, trace: cells.Trace, L: dict) -> View:
                         ("order", order if order != "index" else None), ("by", order_by),
                         ("unit", int(unit)),
                         ("units", "all" if all_units else None),
-                        ("conv", convention if rec.cell in ("gru", "sgru") else None)):
+                        ("conv", convention if len(conventions) > 1 else None)):
         urlstate.note(name, value)
     return view
 
@@ -95,53 +94,53 @@ def gates_ui(model: cells.Model, trace: cells.Trace, view: View, anchor: int, se
     st.subheader(L["gates_heading"])
     if len(view.directions) > 1:
         st.caption(L["bidi_note"])
+    spec = model.recurrent.spec
     gates = trace.gates(view.layer, view.directions[0])
-    order = charts.unit_order(gates, view.order, view.order_by)
-    notable = [int(n["unit"]) for n in model.card.get("notable_units", [])
-               if n.get("layer", 0) == view.layer and n.get("direction", 0) == view.directions[0]]
+    order = charts.unit_order(gates, view.order, view.order_by, spec.kind(view.order_by))
+    notable = [n.unit for n in model.card.notable_units
+               if (n.layer, n.direction) == (view.layer, view.directions[0])]
     rows = heatmaps.shown_units(order, gates[view.order_by], notable,
                                 None if view.all_units else heatmaps.DEFAULT_ROWS)
     names = {0: L["forward"], 1: L["backward"]}
     panels = []
-    for key in GRID[model.recurrent.cell]:
+    for key in spec.grid:
         for direction in view.directions:
             name, values = shown(trace.gates(view.layer, direction), key, view.convention)
             title = L["gate_titles"][name]
             if model.recurrent.bidirectional:
                 title += f" · {names[direction]}"
-            kind = charts.GATE_STYLES.get(name, charts.GATE_STYLES["h"]).kind
-            panels.append(heatmaps.Panel(f"{key}-{direction}", name, kind, title, values))
+            panels.append(heatmaps.Panel(f"{key}-{direction}", name, spec.kind(name), title, values))
     payload = heatmaps.heatmap_payload(
-        panels, trace.tokens, rows, seq, anchor,
-        {"unit": "unit", "step": "step", "range": L["range_label"]},
+        panels, trace.tokens, rows, seq, anchor, chart_words(L),
         font_size=20 if st.session_state.get("present") else 14,
     )
     heatmaps_ui(payload, key="heatmaps-explorer")
 
 
 def output_ui(model: cells.Model, trace: cells.Trace, anchor: int, L: dict) -> None:
-    out, head = trace.outputs, model.card.get("head") or {}
+    out, kind = trace.outputs, model.card.head_kind
     if out is None or len(trace.tokens) == 0:
         return
-    if head.get("activation") == "linear":
+    if kind == "value":
         nxt = np.array([cells.tokenize.parse_number(tok) for tok in trace.tokens[1:]] + [np.nan])
         fig = charts.series_figure(out[:, 0], nxt, trace.tokens, anchor, L["output_chart"],
-                                   L["stepper"]["output_value"])
-    elif out.shape[1] > 12:
+                                   L["stepper"]["output_value"], words=chart_words(L))
+    elif kind == "next_token":
         nxt = np.array(trace.token_ids[1:] + [-1])
         p = np.where(nxt >= 0, out[np.arange(len(nxt)), np.maximum(nxt, 0)], np.nan)
-        fig = charts.series_figure(p, np.full(len(p), np.nan), trace.tokens, anchor, L["p_next"], "p")
+        fig = charts.series_figure(p, np.full(len(p), np.nan), trace.tokens, anchor, L["p_next"], "p",
+                                   words=chart_words(L))
     else:
-        labels = list(head.get("labels") or [str(k) for k in range(out.shape[1])])
-        fig = charts.outputs_figure(out, trace.tokens, labels, anchor, L["output_chart"])
+        labels = [label_name(L, lab) for lab in model.card.output_labels]
+        fig = charts.outputs_figure(out, trace.tokens, labels, anchor, L["output_chart"],
+                                    words=chart_words(L))
     st.plotly_chart(fig, key="outputs", theme=None, config={"displaylogo": False})
 
 
 def unit_text_ui(trace: cells.Trace, view: View, L: dict) -> None:
     name, values = shown(trace.gates(view.layer, view.directions[0]), view.order_by, view.convention)
     column = values[:, view.unit]
-    zmin, zmax, _ = charts.color_range(charts.GATE_STYLES.get(name, charts.GATE_STYLES["h"]).kind,
-                                       values)
+    zmin, zmax, _ = charts.color_range(trace.recurrent.spec.kind(name), values)
     st.markdown(f"**{L['unit_heading'].format(unit=view.unit, gate=name)}**")
     spans = []
     for tok, v in zip(trace.tokens, column, strict=True):
@@ -158,18 +157,18 @@ def render(model: cells.Model, L: dict) -> None:
     with st.expander(L["how_to_read"]):
         st.markdown(L["explorer_how"])
     with controls_container(L):
-        text = text_ui(model, L)
-        if not text or not model.tokenizer(text):
-            st.info(L["empty"])
+        reading = sentence_ui(model, L)
+        if reading is None:
             return
-        text = limit_tokens(model, text, L)
-        trace = traced(model.id, text, model)
+        text, trace = reading.text, reading.trace
         view = view_ui(model, trace, L)
     seq = sequence_id(model.id, text)
     view_key = (seq, view.layer, view.directions, view.order, view.order_by, view.convention)
     anchor = anchor_step(view_key, seq)
     payload = stepper_payload(trace, model.card, view.layer, view.directions[0], view.unit,
                               anchor, 0, seq, view.convention, L["stepper"])
+    if (payload.get("out") or {}).get("kind") == "classes":  # class names in the page's language
+        payload["out"]["labels"] = [label_name(L, str(lab)) for lab in payload["out"]["labels"]]
     if st.session_state.get("present"):  # projector: autoplay with a caption at every step
         payload["captions"] = step_captions(trace, view.layer, view.directions[0], L["stepper"])
         payload["autoplay"] = True

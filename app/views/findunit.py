@@ -11,15 +11,14 @@ import streamlit as st
 
 import cells
 from app import charts
-from app.sentence import limit_tokens, text_ui, traced
-from cells import probe
+from app.i18n import chart_words, notable_text, task_name
+from app.sentence import sentence_ui
+from cells import probe, tasks
 
-# task -> (variable name in the string table, extractor over the tokens)
+# task -> (variable name in the string table, extractor over the tokens), from cells.tasks' registry
 VARIABLES: dict[str, list[tuple[str, Callable]]] = {
-    "anbn": [("count_ab", probe.count_a_minus_b)],
-    "anbncn": [("count_ab", probe.count_a_minus_b), ("count_bc", probe.count_b_minus_c)],
-    "agreement": [("subject", probe.subject_number)],
-    "charlm": [("quotes", probe.inside_quotes)],
+    task: [(v.name, v.extract) for v in tasks.hidden_variables(task)]
+    for task in tasks.tasks_with_hidden_variables()
 }
 TOP = 10
 
@@ -43,17 +42,15 @@ def render(model: cells.Model, L: dict) -> None:
     V = L["findunit"]
     with st.expander(L["how_to_read"]):
         st.markdown(V["how"])
-    task = str(model.card.get("task"))
+    task = model.card.task
     variables = VARIABLES.get(task)
     if not variables:
-        st.info(V["no_variable"].format(tasks=", ".join(sorted(VARIABLES))))
+        st.info(V["no_variable"].format(tasks=V["list_sep"].join(task_name(L, k, k) for k in VARIABLES)))
         return
-    text = text_ui(model, L)
-    if not text or not model.tokenizer(text):
-        st.info(L["empty"])
+    reading = sentence_ui(model, L)
+    if reading is None:
         return
-    text = limit_tokens(model, text, L)
-    trace = traced(model.id, text, model)
+    trace = reading.trace
     names = [name for name, _ in variables]
     name = st.radio(V["variable"], names, key="fu_var", horizontal=True, format_func=V["variables"].get)
     target = dict(variables)[name](trace.tokens)
@@ -67,13 +64,17 @@ def render(model: cells.Model, L: dict) -> None:
               type="primary")
     values = trace.gates(0, 0)[gate][:, unit]
     scale = float(np.abs(values).max() or 1) / float(np.abs(target).max() or 1)
+    words = chart_words(L)
     series = {V["variables"][name] + f" (× {scale:.2g})": target * scale,
-              f"{L['gate_titles'][gate]} · unit {unit}": values}
-    st.plotly_chart(charts.lines_figure(series, trace.tokens, V["chart"], ""), key="fu-chart",
+              f"{L['gate_titles'][gate]} · {words['unit'].format(unit=unit)}": values}
+    st.plotly_chart(charts.lines_figure(series, trace.tokens, V["chart"], "", words=words), key="fu-chart",
                     theme=None, config={"displaylogo": False})
     st.markdown(f"**{V['table']}**")
     st.table([{V["cols"][0]: L["gate_titles"][g], V["cols"][1]: u, V["cols"][2]: f"{r:+.3f}"}
               for g, u, _, r in rows[:TOP]])
-    notable = [n for n in model.card.get("notable_units", []) if n.get("what")]
+    notable = [n for n in model.card.notable_units if n.what]
     if notable:
-        st.caption(V["card_says"] + " " + " · ".join(f"unit {n['unit']}: {n['what']}" for n in notable))
+        st.caption(V["card_says"] + " " + " · ".join(
+            V["notable"].format(unit=words["unit"].format(unit=n.unit),
+                                what=notable_text(L, model.id, n.unit, n.what))
+            for n in notable))

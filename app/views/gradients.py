@@ -9,7 +9,8 @@ import streamlit as st
 
 import cells
 from app import charts, urlstate, zoo
-from app.sentence import limit_tokens, text_ui, traced
+from app.i18n import arch_name, chart_words, label_name
+from app.sentence import sentence_ui, tokens_of, traced
 from app.views.compare import siblings
 from cells.gradients import input_gradient_norms
 
@@ -23,7 +24,7 @@ def gradient_norms(model_id: str, text: str, step: int, _model: cells.Model) -> 
     output = None
     if trace.outputs is not None and _model.head is not None:
         output = int(np.argmax(trace.outputs[step]))
-    x = _model.embed(_model.tokenizer(text))
+    x = trace.layer_inputs[0]  # (T, I): the embedded tokens the trace was made from
     return input_gradient_norms(_model, x, step, output, trace=trace), output
 
 
@@ -31,12 +32,11 @@ def render(model: cells.Model, L: dict) -> None:
     V = L["gradients"]
     with st.expander(L["how_to_read"]):
         st.markdown(V["how"])
-    text = text_ui(model, L)
-    if not text or not model.tokenizer(text):
-        st.info(L["empty"])
+    reading = sentence_ui(model, L)
+    if reading is None:
         return
-    text = limit_tokens(model, text, L)
-    tokens = model.tokenizer(text)
+    text = reading.text
+    tokens = tokens_of(model.id, text, model)
     if len(tokens) > MAX_GRADIENT_TOKENS:
         st.warning(V["too_long"].format(limit=MAX_GRADIENT_TOKENS))
         text = text[: tokens[MAX_GRADIENT_TOKENS - 1].end]
@@ -52,13 +52,13 @@ def render(model: cells.Model, L: dict) -> None:
     series, notes = {}, []
     for m in models:
         norms, output = gradient_norms(m.id, text, step, m)
-        name = zoo.ARCH_NAMES.get(zoo.arch_of(m.card), m.id)
+        name = arch_name(L, zoo.arch_of(m.card))
         series[name] = np.where(norms > 0, norms, np.nan)[: step + 1]
         if output is not None:
-            labels = (m.card.get("head") or {}).get("labels") or []
-            notes.append(f"{name}: {labels[output] if output < len(labels) else output}")
+            labels = m.card.output_labels
+            notes.append(f"{name}: {label_name(L, labels[output]) if output < len(labels) else output}")
     fig = charts.lines_figure(series, trace.tokens[: step + 1], V["chart"].format(step=step),
-                              V["y"], log=True, mark=step)
+                              V["y"], log=True, mark=step, words=chart_words(L))
     st.plotly_chart(fig, key="gradients", theme=None, config={"displaylogo": False})
     if notes:
         st.caption(V["target_note"] + " " + " · ".join(notes))
@@ -71,13 +71,13 @@ def lifetime_ui(models: list[cells.Model], text: str, L: dict) -> None:
     V = L["gradients"]
     st.markdown(f"#### {V['lifetime']}")
     st.caption(V["lifetime_how"])
-    gated = [m for m in models if m.recurrent.cell != "rnn"]
+    gated = [m for m in models if m.recurrent.spec.role_gate("keep") is not None]
     cols = st.columns(max(1, len(gated)))
     for col, m in zip(cols, gated, strict=False):
         trace = traced(m.id, text, m)
         matrix = lifetime_mean(trace, 0, 0).T  # (T, T): row t read at, column s written at
-        name = zoo.ARCH_NAMES.get(zoo.arch_of(m.card), m.id)
+        name = arch_name(L, zoo.arch_of(m.card))
         fig = charts.matrix_figure(np.tril(matrix), trace.tokens, f"{name}", V["lifetime_hover"])
         col.plotly_chart(fig, key=f"lifetime-{m.id}", theme=None, config={"displaylogo": False})
-    if any(m.recurrent.cell == "rnn" for m in models):
+    if len(gated) < len(models):  # a cell with no keep gate (the vanilla RNN)
         st.caption(V["lifetime_rnn"])

@@ -10,17 +10,25 @@ import streamlit as st
 
 import cells
 from app import charts, urlstate
-from app.sentence import limit_tokens, text_ui, traced
+from app.i18n import chart_words, label_name
+from app.sentence import sentence_ui
 from cells.intervene import CLAMPABLE, Clamp, trace_clamped
+from cells.registry import SPECS
 
 KEY = "clamps"
-PRESETS = {  # name -> cells it applies to, clamps as (gate, value)
-    "never_forget": ({"lstm"}, [("f", 1.0), ("i", 0.0)]),
-    "write_nothing": ({"lstm"}, [("i", 0.0)]),
-    "reset_off": ({"gru"}, [("r", 0.0)]),
-    "keep": ({"gru", "sgru"}, [("z", 1.0)]),
-    "write": ({"gru", "sgru"}, [("z", 0.0)]),
-}
+
+
+def _presets() -> dict[str, tuple[set[str], list[tuple[str, float]]]]:
+    """name -> the cells it applies to and its clamps as (gate, value): each cell's spec lists
+    its presets."""
+    out: dict[str, tuple[set[str], list[tuple[str, float]]]] = {}
+    for spec in SPECS.values():
+        for name, items in spec.presets:
+            out.setdefault(name, (set(), list(items)))[0].add(spec.name)
+    return out
+
+
+PRESETS = _presets()
 
 
 def parse_link(value: str | None, cell: str, hidden: int) -> tuple[list[dict], list[int]] | None:
@@ -86,7 +94,7 @@ def editor_ui(model: cells.Model, steps: int, L: dict) -> list[dict]:
     cols = st.columns([1, 1, 2, 2, 1])
     gate = cols[0].selectbox(V["gate"], gates, key="iv_gate",
                              format_func=lambda g: L["gate_titles"][g])
-    low = -1.0 if gate in ("g", "n") else 0.0
+    low = -1.0 if model.recurrent.spec.kind(gate) == "tanh" else 0.0
     value = cols[1].number_input(V["value"], min_value=low, max_value=1.0, value=1.0, step=0.1,
                                  key="iv_value")
     units = cols[2].multiselect(V["units"], list(range(model.recurrent.hidden_size)), key="iv_units")
@@ -104,12 +112,10 @@ def render(model: cells.Model, L: dict) -> None:
     restored = parse_link(urlstate.take("iv"), rec.cell, rec.hidden_size)
     if restored is not None:
         st.session_state[KEY], st.session_state[f"iv_zero-{model.id}"] = restored
-    text = text_ui(model, L)
-    if not text or not model.tokenizer(text):
-        st.info(L["empty"])
+    reading = sentence_ui(model, L)
+    if reading is None:
         return
-    text = limit_tokens(model, text, L)
-    before = traced(model.id, text, model)
+    text, before = reading.text, reading.trace
     clamps = editor_ui(model, before.steps, L)
     zero = st.multiselect(V["zero"], list(range(rec.hidden_size)), key=f"iv_zero-{model.id}")
     urlstate.note("iv", link_value(clamps, zero))
@@ -130,22 +136,22 @@ def render(model: cells.Model, L: dict) -> None:
         for col, tr, label in ((cols[0], before, V["before"]), (cols[1], after, V["after"])):
             fig = charts.heatmap_figure(tr.gates(0, 0)[gate], tr.tokens, gate, 0, height=280,
                                         title=f"{L['gate_titles'][gate]} — {label}",
-                                        range_label=L["range_label"])
+                                        words=chart_words(L), kind=rec.spec.kind(gate))
             fig.update_layout(shapes=[])  # no cursor: this view compares whole runs
             col.plotly_chart(fig, key=f"iv-{gate}-{label}", theme=None, config={"displaylogo": False})
 
 
 def outputs_ui(model: cells.Model, before: cells.Trace, after: cells.Trace, L: dict) -> None:
     V = L["intervene"]
-    head = model.card.get("head") or {}
+    kind = model.card.head_kind
     if before.outputs is None:
         return
-    labels = list(head.get("labels") or [])
     series: dict[str, np.ndarray] = {}
-    if head.get("activation") == "linear":
+    if kind == "value":
         series = {V["before"]: before.outputs[:, 0], V["after"]: after.outputs[:, 0]}
-    elif before.outputs.shape[1] <= 12:
-        for k, label in enumerate(labels or range(before.outputs.shape[1])):
+    elif kind == "classes":
+        for k, raw in enumerate(model.card.output_labels):
+            label = label_name(L, str(raw))
             series[f"{label} · {V['before']}"] = before.outputs[:, k]
             series[f"{label} · {V['after']}"] = after.outputs[:, k]
     else:
@@ -153,5 +159,5 @@ def outputs_ui(model: cells.Model, before: cells.Trace, after: cells.Trace, L: d
         rows = np.arange(len(nxt))
         series = {f"{L['p_next']} · {V['before']}": before.outputs[rows, nxt],
                   f"{L['p_next']} · {V['after']}": after.outputs[rows, nxt]}
-    fig = charts.lines_figure(series, before.tokens, V["outputs"], "")
+    fig = charts.lines_figure(series, before.tokens, V["outputs"], "", words=chart_words(L))
     st.plotly_chart(fig, key="iv-outputs", theme=None, config={"displaylogo": False})

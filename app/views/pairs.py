@@ -7,8 +7,9 @@ import streamlit as st
 
 import cells
 from app import charts, urlstate
+from app.i18n import chart_words, label_name
 from app.payload import sequence_id, tokens_only_payload
-from app.sentence import MAX_TOKENS, traced
+from app.sentence import MAX_TOKENS, tokens_of, traced
 from app.stepper import anchor_step, synced_stepper
 
 DEFAULT_PAIRS = {
@@ -36,7 +37,7 @@ def pair_tokens(a: list[str], b: list[str]) -> list[str]:
 
 def pair_ui(model: cells.Model, L: dict) -> tuple[str, str]:
     V = L["pairs"]
-    default = DEFAULT_PAIRS.get(str(model.card.get("task")), ("", ""))
+    default = DEFAULT_PAIRS.get(model.card.task, ("", ""))
     cols = st.columns(2)
     texts = []
     for col, name, value in zip(cols, ("a", "b"), default, strict=True):
@@ -53,7 +54,7 @@ def render(model: cells.Model, L: dict) -> None:
     V = L["pairs"]
     st.caption(V["how"])
     text_a, text_b = pair_ui(model, L)
-    tok_a, tok_b = model.tokenizer(text_a), model.tokenizer(text_b)
+    tok_a, tok_b = tokens_of(model.id, text_a, model), tokens_of(model.id, text_b, model)
     if not tok_a or not tok_b:
         st.info(L["empty"])
         return
@@ -64,21 +65,22 @@ def render(model: cells.Model, L: dict) -> None:
     tokens = pair_tokens(ta.tokens, tb.tokens)
     seq = sequence_id("pairs", model.id, text_a, text_b)
     anchor = anchor_step((seq,), seq)
-    compact = (model.card.get("tokenizer") or {}).get("kind") == "char"
+    compact = model.card.tokenizer.kind == "char"
     synced_stepper(tokens_only_payload(tokens, seq, anchor, L["stepper"], compact))
-    if ta.outputs is not None and (model.card.get("head") or {}).get("activation") == "softmax":
-        labels = list(model.card["head"].get("labels") or [])
-        if 0 < len(labels) <= 12:
-            last_a, last_b = ta.outputs[-1], tb.outputs[-1]
-            st.markdown(V["verdicts"].format(
-                a=", ".join(f"{lab} {p:.2f}" for lab, p in zip(labels, last_a, strict=True)),
-                b=", ".join(f"{lab} {p:.2f}" for lab, p in zip(labels, last_b, strict=True))))
+    card = model.card
+    if ta.outputs is not None and card.head_kind == "classes" and card.head.activation == "softmax":
+        labels = [label_name(L, lab) for lab in card.output_labels]
+        last_a, last_b = ta.outputs[-1], tb.outputs[-1]
+        st.markdown(V["verdicts"].format(
+            a=", ".join(f"{lab} {p:.2f}" for lab, p in zip(labels, last_a, strict=True)),
+            b=", ".join(f"{lab} {p:.2f}" for lab, p in zip(labels, last_b, strict=True))))
     gates = [g for g in model.recurrent.gate_names]
     cols = st.columns(2)
     for k, gate in enumerate(gates):
         diff = aligned(ta.gates(0, 0)[gate], tb.gates(0, 0)[gate])
         bound = charts.nice_bound(float(np.nanmax(np.abs(diff))) if np.isfinite(diff).any() else 1)
         title = V["difference"].format(gate=L["gate_titles"][gate], bound=f"{bound:g}")
-        fig = charts.heatmap_figure(np.nan_to_num(diff), tokens, gate, anchor, height=300, title=title)
+        fig = charts.heatmap_figure(np.nan_to_num(diff), tokens, gate, anchor, height=300, title=title,
+                                    words=chart_words(L))
         fig.update_traces(zmin=-bound, zmax=bound, colorscale=charts.DIVERGING)
         cols[k % 2].plotly_chart(fig, key=f"pair-{gate}", theme=None, config={"displaylogo": False})

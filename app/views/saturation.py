@@ -10,25 +10,27 @@ import streamlit as st
 
 import cells
 from app import charts
+from app.i18n import chart_words
 from app.sample_text import task_sample
-from app.sentence import limit_tokens, text_ui, traced
+from app.sentence import sentence_ui
 from cells.saturation import saturation, saturation_over_texts
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
 def sample_saturation(model_id: str, gate: str, _model: cells.Model) -> tuple[np.ndarray, np.ndarray]:
-    texts = task_sample(str(_model.card.get("task")), tuple(_model.card.get("samples", [])))
+    texts = task_sample(_model.card.task, _model.card.samples)
     return saturation_over_texts(_model, texts, 0, 0, gate)
 
 
-def scatter_figure(low: np.ndarray, high: np.ndarray, title: str, x_title: str, y_title: str
-                   ) -> go.Figure:
+def scatter_figure(low: np.ndarray, high: np.ndarray, title: str, x_title: str, y_title: str,
+                   unit_label: str = "unit {unit}") -> go.Figure:
     units = np.arange(len(low))
     fig = go.Figure(go.Scatter(
         x=low, y=high, mode="markers", customdata=units,
         marker=dict(size=9, color=high - low, colorscale=charts.DIVERGING, cmin=-1, cmax=1,
                     line=dict(width=0.5, color="#333")),
-        hovertemplate="unit %{customdata}<br>< 0.1: %{x:.2f}<br>> 0.9: %{y:.2f}<extra></extra>",
+        hovertemplate=unit_label.format(unit="%{customdata}")
+        + "<br>< 0.1: %{x:.2f}<br>> 0.9: %{y:.2f}<extra></extra>",
     ))
     fig.add_shape(type="line", x0=0, y0=1, x1=1, y1=0, line=dict(dash="dot", color="#999"))
     fig.update_layout(title=dict(text=title, font=dict(size=15)), height=420,
@@ -47,12 +49,10 @@ def render(model: cells.Model, L: dict) -> None:
     if not rec.sigmoid_gates:
         st.info(V["no_gates"])
         return
-    text = text_ui(model, L)
-    if not text or not model.tokenizer(text):
-        st.info(L["empty"])
+    reading = sentence_ui(model, L)
+    if reading is None:
         return
-    text = limit_tokens(model, text, L)
-    trace = traced(model.id, text, model)
+    trace = reading.trace
     cols = st.columns(2)
     source = cols[0].radio(V["source"], ["sentence", "sample"], key="sat_source", horizontal=True,
                            format_func=V["sources"].get)
@@ -63,7 +63,9 @@ def render(model: cells.Model, L: dict) -> None:
         low, high = sample_saturation(model.id, gate, model)
     else:
         low, high = saturation(trace.gates(0, 0)[gate])
-    fig = scatter_figure(low, high, V["chart"].format(gate=L["gate_titles"][gate]), V["x"], V["y"])
+    words = chart_words(L)
+    fig = scatter_figure(low, high, V["chart"].format(gate=L["gate_titles"][gate]), V["x"], V["y"],
+                         unit_label=words["unit"])
     event = st.plotly_chart(fig, key=f"sat-{gate}-{source}", theme=None, on_select="rerun",
                             selection_mode=("points", "box", "lasso"), config={"displaylogo": False})
     picked = sorted({int(p["customdata"]) for p in (event.selection.points if event else [])
@@ -72,6 +74,6 @@ def render(model: cells.Model, L: dict) -> None:
         st.caption(V["pick"])
         return
     values = trace.gates(0, 0)[gate]  # (T, H)
-    series = {f"unit {u}": values[:, u] for u in picked[:12]}
+    series = {words["unit"].format(unit=u): values[:, u] for u in picked[:12]}
     st.plotly_chart(charts.lines_figure(series, trace.tokens, V["picked"].format(
-        gate=L["gate_titles"][gate]), gate), key="sat-picked", theme=None)
+        gate=L["gate_titles"][gate]), gate, words=words), key="sat-picked", theme=None)

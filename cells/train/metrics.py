@@ -3,7 +3,7 @@
     python -m cells.train.metrics                 # every model under assets/models/
     python -m cells.train.metrics --only agreement anbn
 
-For each model folder, its card's ``task`` picks a module of ``cells.train.tasks`` (``TASKS``);
+For each model folder, its card's ``task`` picks a module of ``cells.tasks`` (``TASKS``);
 that module's ``evaluate(model)`` gives the held-out metrics. One markdown table per task is
 printed (metrics as rows, models as columns). The exit code is 1 if any number differs from the
 card's ``metrics`` by more than 1e-6 (relative), if a metric is missing on either side, or if a
@@ -21,20 +21,16 @@ import time
 from pathlib import Path
 
 import cells
+from cells import tasks
 
 MODELS = Path("assets/models")
 REL_TOL = 1e-6
 
-# card["task"] -> the NumPy-only module with evaluate(model) -> dict
+# card["task"] -> the NumPy-only module with evaluate(model) -> dict: the tasks' registry, and a
+# generic name some cards may use for the time-series task (its module is not written)
 TASKS: dict[str, str] = {
-    "charlm": "cells.train.tasks.charlm",
-    "sentiment": "cells.train.tasks.sentiment",
-    "names": "cells.train.tasks.names",
-    "sunspots": "cells.train.tasks.sunspots",  # the time-series models
-    "timeseries": "cells.train.tasks.timeseries",  # for cards that name the task generically
-    "anbn": "cells.train.tasks.counting",
-    "anbncn": "cells.train.tasks.counting",
-    "agreement": "cells.train.tasks.agreement",
+    **{task: entry.module for task, entry in tasks.TASKS.items()},
+    "timeseries": "cells.tasks.timeseries",
 }
 
 
@@ -49,7 +45,7 @@ class _NoTorch(importlib.abc.MetaPathFinder):
         if name == "torch" or name.startswith("torch."):
             raise ImportError(
                 "cells.train.metrics measures with cells alone: a task module tried to import"
-                f" {name!r}; keep cells/train/tasks/*.py NumPy-only"
+                f" {name!r}; keep cells/tasks/*.py NumPy-only"
             )
         return None
 
@@ -159,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
         except cells.ModelFileError as e:
             problems.append(f"{folder.name}: does not load: {e}")
             continue
-        task = str(model.card.get("task", ""))
+        task = model.card.task
         if a.only and task not in a.only and model.id not in a.only:
             continue
         start = time.time()
@@ -168,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
         except TaskError as e:
             problems.append(f"{model.id}: {e}")
             continue
-        diffs = compare(model.card.get("metrics") or {}, measured)
+        diffs = compare(model.card.metrics, measured)
         if diffs:
             bad[model.id] = {d.split(":", 1)[0] for d in diffs}
             problems += [f"{model.id}: {d}" for d in diffs]

@@ -87,12 +87,12 @@ def check_twin(model: SeqModel, loaded: cells.Model, x: torch.Tensor, text: str)
     model.eval()
     with torch.no_grad():
         logits, _ = model(x[None])
-        act = loaded.card["head"].get("activation", "softmax")
+        h = loaded.card.head
+        act = h.activation
         if act == "softmax":
             ref = torch.softmax(logits[0], dim=-1).numpy()
         else:
-            h = loaded.card["head"]
-            ref = logits[0].numpy() * h.get("scale", 1.0) + h.get("shift", 0.0)
+            ref = logits[0].numpy() * h.scale + h.shift
     got = cells.trace(loaded, text).outputs
     err = float(np.abs(got - ref).max()) / (1.0 if act == "softmax" else max(1.0, abs(ref).max()))
     if err > 1e-4:

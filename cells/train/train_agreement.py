@@ -1,6 +1,6 @@
 """Train LSTM / GRU / simplified GRU / vanilla RNN to predict a verb's number across distractors.
 
-Sentences come from the grammar of ``cells/train/tasks/agreement.py`` (0–3 distractors in
+Sentences come from the grammar of ``cells/tasks/agreement.py`` (0–3 distractors in
 training); each model reads the prefix before the verb word by word and is trained with the loss
 at the last token only. Held-out accuracy (0–4 distractors, another seed) is measured with cells.
 
@@ -24,8 +24,8 @@ import torch
 from torch import nn
 
 import cells
+from cells.tasks import agreement
 from cells.train.modules import SimplifiedGRU
-from cells.train.tasks import agreement
 
 MODELS = Path("assets/models")
 RNNS = {"lstm": nn.LSTM, "gru": nn.GRU, "sgru": SimplifiedGRU, "rnn": nn.RNN}
@@ -137,7 +137,7 @@ def card_for(cell: str, info: dict, n_train: int, hidden: int) -> dict:
         "task_title": "Subject–verb agreement",
         "head": {"readout": "last", "labels": agreement.LABELS},
         "training": {
-            "data": f"{n_train} generated sentence prefixes (cells/train/tasks/agreement.py,"
+            "data": f"{n_train} generated sentence prefixes (cells/tasks/agreement.py,"
             f" seed {agreement.TRAIN_SEED}, 0-{agreement.TRAIN_MAX_DISTRACTORS} distractors,"
             " test prefixes removed)",
             "command": "python -m cells.train.train_agreement",

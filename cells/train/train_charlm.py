@@ -22,10 +22,10 @@ import torch
 from torch import nn
 
 import cells
+from cells.tasks import charlm
+from cells.tasks.datautil import MODELS
 from cells.tokenize import CharTokenizer
 from cells.train import seqtrain
-from cells.train.tasks import charlm
-from cells.train.tasks.datautil import MODELS
 
 SEED = 7
 CONFIG = {

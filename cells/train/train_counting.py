@@ -22,8 +22,8 @@ import torch
 from torch import nn
 
 import cells
+from cells.tasks import counting
 from cells.train.modules import SimplifiedGRU
-from cells.train.tasks import counting
 
 MODELS = Path("assets/models")
 TABLE = MODELS / "counting_table.json"

@@ -16,10 +16,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from cells.tasks import names
+from cells.tasks.datautil import MODELS, split_indices
 from cells.tokenize import CharTokenizer
 from cells.train import classify, seqtrain
-from cells.train.tasks import names
-from cells.train.tasks.datautil import MODELS, split_indices
 
 SEED = 13
 CONFIG = {

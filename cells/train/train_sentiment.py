@@ -19,10 +19,10 @@ from pathlib import Path
 import torch
 
 import cells
+from cells.tasks import sentiment
+from cells.tasks.datautil import MODELS
 from cells.tokenize import WordTokenizer
 from cells.train import classify, seqtrain
-from cells.train.tasks import sentiment
-from cells.train.tasks.datautil import MODELS
 
 SEED = 11
 CONFIG = {

@@ -20,10 +20,10 @@ import numpy as np
 import torch
 from torch import nn
 
+from cells.tasks import sunspots
+from cells.tasks.datautil import MODELS
 from cells.tokenize import ValueTokenizer
 from cells.train import seqtrain
-from cells.train.tasks import sunspots
-from cells.train.tasks.datautil import MODELS
 
 SEED = 17
 CONFIG = {

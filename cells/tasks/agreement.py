@@ -16,11 +16,13 @@ longest test sentences are longer than any seen in training.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 import cells
+from cells.tasks.datautil import token_text
 
 LABELS = ["singular", "plural"]
 TRAIN_SEED, TEST_SEED = 1234, 98765
@@ -185,6 +187,53 @@ def vocab() -> list[str]:
     return ["<unk>", *sorted(words)]
 
 
+def _noun_sets() -> tuple[set[str], set[str]]:
+    return {s for s, _ in NOUNS}, {p for _, p in NOUNS}
+
+
+def subject_index(
+    tokens: Sequence, nouns: tuple[set[str], set[str]] | None = None
+) -> tuple[int, int] | None:
+    """(position of the subject noun, 0 singular / 1 plural) or None if no known noun is found.
+
+    The subject is the first noun of this grammar's ``NOUNS`` after an opening: a fronted phrase
+    ("in the gardens , the dogs ..." skips up to the comma when the sentence starts with one of
+    the ``FRONTED`` phrases' first words) or an embedding clause ("the children believe that
+    <subject> ...": the subject follows "that" after a ``FRAME_VERBS`` form). Tokens may be
+    strings or ``cells.Token``s. ``nouns``: (singulars, plurals) to use instead of ``NOUNS``.
+    """
+    singular, plural = nouns if nouns is not None else _noun_sets()
+    words = [token_text(t).lower() for t in tokens]
+    start = 0
+    if words and words[0] in {f.split()[0] for f in FRONTED} and "," in words:
+        start = words.index(",") + 1
+    frames = {form for pair in FRAME_VERBS for form in pair}
+    for k in range(start, min(start + 6, len(words) - 1)):
+        if words[k] in frames and words[k + 1] == "that":
+            start = k + 2
+            break
+    for k in range(start, len(words)):
+        if words[k] in plural:
+            return k, 1
+        if words[k] in singular:
+            return k, 0
+    return None
+
+
+def subject_number(
+    tokens: Sequence, nouns: tuple[set[str], set[str]] | None = None
+) -> np.ndarray:  # (T,)
+    """The agreement task's hidden variable, after reading each token: 0 before the subject noun,
+    then +1 for a plural subject and −1 for a singular one, from the subject noun on (see
+    ``subject_index``)."""
+    out = np.zeros(len(tokens))
+    found = subject_index(tokens, nouns)
+    if found is not None:
+        k, number = found
+        out[k:] = 1.0 if number else -1.0
+    return out
+
+
 def samples() -> list[str]:
     return [
         "the dogs that mrs. smith kept",
@@ -249,12 +298,15 @@ def evaluate(model: cells.Model, per_k: int = TEST_PER_K) -> dict:
 
 
 def number_unit(model: cells.Model, n: int = 300) -> dict:
-    """The unit whose h best tracks the subject's number (±1) over the prefix after the subject."""
+    """The unit whose h best tracks the subject's number (``subject_number``: ±1) over the steps of
+    the first ``n`` test prefixes from their subject noun on."""
     hs, ys = [], []
     for s in test_set(n // (TEST_MAX_DISTRACTORS + 1) + 1)[:n]:
-        h = cells.trace(model, s.prefix).gates(0, 0)["h"][s.subject_end :]  # (T', H)
-        hs.append(h)
-        ys.append(np.full(len(h), 1.0 if s.number else -1.0))
+        trace = cells.trace(model, s.prefix)
+        y = subject_number(trace.tokens)  # (T,)
+        after = np.flatnonzero(y)  # the steps from the subject on
+        hs.append(trace.gates(0, 0)["h"][after])  # (T', H)
+        ys.append(y[after])
     h_all, y = np.concatenate(hs).astype(np.float64), np.concatenate(ys)
     best = (0.0, 0)
     for unit in range(h_all.shape[1]):

@@ -13,7 +13,7 @@ import csv
 import numpy as np
 
 import cells
-from cells.train.tasks.datautil import DATA
+from cells.tasks.datautil import DATA
 
 TASK = "sunspots"
 TITLE = "Next value of a time series"

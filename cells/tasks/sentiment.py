@@ -15,8 +15,8 @@ from collections import Counter
 import numpy as np
 
 import cells
+from cells.tasks.datautil import DATA, split_indices
 from cells.tokenize import UNK, WordTokenizer
-from cells.train.tasks.datautil import DATA, split_indices
 
 TASK = "sentiment"
 TITLE = "Sentiment, read word by word"
@@ -94,3 +94,8 @@ def verdict_units(model: cells.Model, data: list | None = None, top: int = 3) ->
     r = (xc * yc[:, None]).sum(axis=0) / (np.sqrt((xc**2).sum(axis=0) * (yc**2).sum()) + 1e-12)
     best = np.argsort(-np.abs(r))[:top]
     return [(int(u), round(float(r[u]), 3)) for u in best]
+
+
+def sample_texts(size: int = 200) -> list[str]:
+    """Held-out sentences for statistics over many steps: the first ``size`` of the held-out split."""
+    return [text for _, text, _ in split()[2][:size]]

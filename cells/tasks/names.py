@@ -13,8 +13,8 @@ from collections import Counter
 import numpy as np
 
 import cells
+from cells.tasks.datautil import DATA, read_lines, split_indices
 from cells.tokenize import UNK
-from cells.train.tasks.datautil import DATA, read_lines, split_indices
 
 TASK = "names"
 TITLE = "Surname to language"
@@ -68,7 +68,7 @@ def build_vocab(train: list[tuple[str, int]]) -> list[str]:
 def evaluate(model: cells.Model, held: list[tuple[str, int]] | None = None) -> dict:
     """Held-out accuracy after the last character, overall and per language."""
     held = split()[1] if held is None else held
-    labels = list(model.card.get("head", {}).get("labels") or [])
+    labels = list(model.card.output_labels)
     per: dict[int, list[int]] = {}
     for name, k in held:
         out = cells.trace(model, name).outputs  # (T, K)

@@ -1,13 +1,15 @@
-"""NumPy-only helpers shared by the tasks: asset paths, gzip text, seeded held-out splits."""
+"""NumPy-only helpers shared by the tasks: asset paths, gzip text, seeded held-out splits, the text
+of a token."""
 
 from __future__ import annotations
 
 import gzip
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "assets" / "data"
 MODELS = ROOT / "assets" / "models"
 
@@ -30,3 +32,8 @@ def log_prob(probs: np.ndarray, targets: np.ndarray) -> np.ndarray:  # (T, K), (
     """log p(target) per step, floored so that a zero probability costs a finite amount."""
     p = probs[np.arange(len(targets)), targets].astype(np.float64)
     return np.log(np.maximum(p, 1e-30))
+
+
+def token_text(token: Any) -> str:
+    """The text of a token: a ``cells.Token``'s ``.text``, or the string itself."""
+    return getattr(token, "text", token)

@@ -3,17 +3,22 @@
 One paragraph a line in ``assets/data/corpus/*.txt.gz``; a fixed 5% of paragraphs (seed 1234) is
 held out. ``evaluate`` reads a fixed subsample of held-out paragraphs (about 60,000 characters)
 with ``cells`` and returns the cross-entropy of the next character in nats per character.
+The hidden variable is ``inside_quotes``; the units that track it, with cells alone:
+
+    python -m cells.tasks.quotes assets/models/charlm-gru [--all-held-out]
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 
 import numpy as np
 
 import cells
+from cells.probe import rank_units
+from cells.tasks.datautil import DATA, log_prob, read_lines, split_indices, token_text
 from cells.tokenize import UNK
-from cells.train.tasks.datautil import DATA, log_prob, read_lines, split_indices
 
 TASK = "charlm"
 TITLE = "Character language model"
@@ -99,25 +104,40 @@ def examples(k: int = 4) -> list[str]:
     return [lines[i] for i in sorted(idx)]
 
 
-def inside_quotes(text: str) -> np.ndarray:  # -> (T,) bool
-    """After reading character t, is the reader inside a "double-quoted" passage?"""
-    out, inside = np.zeros(len(text), bool), False
-    for i, ch in enumerate(text):
-        if ch == '"':
-            inside = not inside
-        out[i] = inside
+OPEN, CLOSE, STRAIGHT = "\u201c", "\u201d", '"'  # “ ” "
+QUOTE_MARKS = OPEN + CLOSE + STRAIGHT
+
+
+def inside_quotes(tokens: Sequence) -> np.ndarray:  # (T,)
+    """1 inside a double quotation, else 0, after reading each token: an opening mark gives 1, the
+    words inside 1, the closing mark 0. Curly “ opens and ” closes; a straight " toggles. Tokens
+    may be characters, words (a token holding several marks is read character by character) or
+    ``cells.Token``s. A string is read as its characters."""
+    out = np.zeros(len(tokens))
+    inside = False
+    for t, token in enumerate(tokens):
+        for ch in token_text(token):
+            if ch == OPEN:
+                inside = True
+            elif ch == CLOSE:
+                inside = False
+            elif ch == STRAIGHT:
+                inside = not inside
+        out[t] = float(inside)
     return out
 
 
 def quote_units(model: cells.Model, texts: list[str], top: int = 3) -> list[tuple[int, float]]:
-    """Units whose hidden state h correlates most with being inside a quotation: [(unit, r)]."""
-    texts = [t for t in texts if '"' in t]
-    hs = np.concatenate([cells.trace(model, t).gates(0, 0)["h"] for t in texts])  # (N, H)
-    ind = np.concatenate([inside_quotes(t) for t in texts]).astype(np.float64)  # (N,)
-    hc = hs - hs.mean(axis=0)
-    ic = ind - ind.mean()
-    r = (hc * ic[:, None]).sum(axis=0) / (
-        np.sqrt((hc**2).sum(axis=0) * (ic**2).sum()) + 1e-12
-    )  # (H,)
-    best = np.argsort(-np.abs(r))[:top]
-    return [(int(u), round(float(r[u]), 3)) for u in best]
+    """Units whose hidden state h correlates most with ``inside_quotes`` over the ``texts`` that
+    hold a quotation mark (all their steps together): [(unit, r)], best |r| first."""
+    traces = [cells.trace(model, t) for t in texts if any(m in t for m in QUOTE_MARKS)]
+    h = np.concatenate([tr.gates(0, 0)["h"] for tr in traces])  # (N, H)
+    inside = np.concatenate([inside_quotes(tr.tokens) for tr in traces])  # (N,)
+    return [(u, round(r, 3)) for u, _, r in rank_units(h, inside)[:top]]
+
+
+def sample_texts(size: int = 40, chars: int = 600) -> list[str]:
+    """Held-out text for statistics over many steps: the first ``size`` evaluation paragraphs,
+    each cut to ``chars`` characters."""
+    return [p[:chars] for p in eval_paragraphs()[:size]]
+

@@ -16,9 +16,12 @@ the held-out metric is how far beyond the training bound this holds for every n.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 import cells
+from cells.tasks.datautil import token_text
 
 LANGS: dict[str, str] = {"anbn": "ab", "anbncn": "abc"}
 TITLES = {"anbn": "Counting: aⁿbⁿ", "anbncn": "Counting: aⁿbⁿcⁿ"}
@@ -61,16 +64,34 @@ def targets(task: str, n: int) -> np.ndarray:  # (T, K) 0/1, T = 1 + len(letters
     return y
 
 
+def running_difference(tokens: Sequence, plus: str, minus: str) -> np.ndarray:  # (T,)
+    """#plus − #minus among the tokens read so far (including the current one). Tokens may be
+    strings or ``cells.Token``s."""
+    steps = [(token_text(t) == plus) - (token_text(t) == minus) for t in tokens]
+    return np.cumsum(np.array(steps, dtype=np.float64)) if steps else np.zeros(0)
+
+
+def count_a_minus_b(tokens: Sequence) -> np.ndarray:  # (T,)
+    """The aⁿbⁿ counter, after reading each token: #a − #b so far ("$aaabbb" -> 0 1 2 3 2 1 0)."""
+    return running_difference(tokens, "a", "b")
+
+
+def count_b_minus_c(tokens: Sequence) -> np.ndarray:  # (T,)
+    """The second counter of aⁿbⁿcⁿ: #b − #c so far ("$aabbcc" -> 0 0 0 1 2 1 0)."""
+    return running_difference(tokens, "b", "c")
+
+
+# the counters each language needs: (name, extractor over the tokens)
+COUNTERS = {
+    "anbn": [("#a - #b", count_a_minus_b)],
+    "anbncn": [("#a - #b", count_a_minus_b), ("#b - #c", count_b_minus_c)],
+}
+
+
 def running_counts(task: str, n: int) -> dict[str, np.ndarray]:  # name -> (T,)
     """The counters a counting network must keep, after each symbol of ``string(task, n)``."""
-    s = string(task, n)
-    na = np.cumsum([ch == "a" for ch in s])
-    nb = np.cumsum([ch == "b" for ch in s])
-    out = {"#a - #b": (na - nb).astype(np.float64)}
-    if task == "anbncn":
-        nc = np.cumsum([ch == "c" for ch in s])
-        out["#b - #c"] = (nb - nc).astype(np.float64)
-    return out
+    s = list(string(task, n))
+    return {name: extract(s) for name, extract in COUNTERS[task]}
 
 
 def _state(tr: cells.Trace, t: int) -> tuple[np.ndarray, np.ndarray | None]:  # (1, H) each
@@ -116,8 +137,8 @@ def check(model: cells.Model, task: str, max_n: int = EVAL_MAX_N) -> int:
 
 def evaluate(model: cells.Model, max_n: int = EVAL_MAX_N) -> dict:
     """Held-out metrics: the largest n up to which the model is right on every n (cells only)."""
-    task = str(model.card.get("task", ""))
-    train_max = int(model.card.get("training", {}).get("max_n", TRAIN_MAX_N))
+    task = model.card.task
+    train_max = int(model.card.training.get("max_n", TRAIN_MAX_N))
     first_wrong = check(model, task, max_n)
     best = max_n if first_wrong == 0 else first_wrong - 1
     return {
