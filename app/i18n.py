@@ -66,7 +66,9 @@ def derive_gate_tables(table: dict) -> dict:
         words = {**table["gates"][key], "symbol": SYMBOLS.get(key, key), "fn": function}
         rows[label] = formats["step_row"].format(**words)
     table["gate_titles"] = titles
-    table["stepper"] = {**table["stepper"], "gate_names": rows, "caption_gate": captions}
+    short = {key: gate["short"] for key, gate in table["gates"].items()}  # the cell diagram's names
+    table["stepper"] = {**table["stepper"], "gate_names": rows, "caption_gate": captions,
+                        "gate_short": short}
     return table
 
 

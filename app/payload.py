@@ -8,6 +8,7 @@ import hashlib
 
 import numpy as np
 
+from app.diagram import NUMBER_PX, PRESENT_NUMBER_PX, cell_diagram, diagram_scales
 from app.labels import visible
 from cells.card import Card
 from cells.explain import unit_equations
@@ -86,9 +87,11 @@ def stepper_payload(
     seq: str,
     convention: str,
     text: dict,
+    present: bool = False,
 ) -> dict:
     """Everything the stepper component draws, for every step of ``trace``: the equation table's
-    rows and the state update's template lines come from the cell's spec (``cells.spec``)."""
+    rows, the state update's template lines and the cell diagram come from the cell's spec
+    (``cells.spec``); ``present``: drawn for a projector (larger numbers)."""
     spec = trace.recurrent.spec
     eq = unit_equations(trace, layer, direction, unit) if trace.steps else {}
     return {
@@ -106,7 +109,19 @@ def stepper_payload(
         "out": output_payload(trace, card, text),
         "text": text,
         "compact": _is_char(card),
+        "diagram": diagram_payload(trace, layer, direction, convention, text, present) if eq else None,
     }
+
+
+def diagram_payload(trace: Trace, layer: int, direction: int, convention: str, text: dict,
+                    present: bool) -> dict:
+    """The cell diagram (``app.diagram``), the colour range of each kind of quantity on it as the
+    heatmaps draw them, and the size its numbers are drawn at."""
+    spec = trace.recurrent.spec
+    out = cell_diagram(spec, convention, text)
+    out["scales"] = diagram_scales(spec, trace.gates(layer, direction))
+    out["number_px"] = PRESENT_NUMBER_PX if present else NUMBER_PX
+    return out
 
 
 def equation_rows(spec: CellSpec, convention: str, text: dict) -> list[dict]:
@@ -127,7 +142,7 @@ def tokens_only_payload(tokens: list[str], seq: str, step: int, text: dict, comp
     """A stepper with the token strip and controls only (views that compare several runs)."""
     return {"seq": seq, "nonce": 0, "step": int(step), "tokens": list(tokens), "cell": "",
             "convention": "z", "unit": 0, "gate_order": [], "rows": [], "panel": [], "eq": {},
-            "out": None, "text": text, "compact": compact}
+            "out": None, "text": text, "compact": compact, "diagram": None}
 
 
 CAPTION_GATES = {name: spec.caption_gates for name, spec in SPECS.items()}

@@ -80,6 +80,145 @@ function stateLines(d, t) {
   return (d.panel || []).map((line) => fillTemplate(line, d, t));
 }
 
+// --- the cell diagram -----------------------------------------------------------------------------
+// Drawn from the payload's ``diagram`` (app/diagram.py: nodes and edges derived from the cell's spec);
+// nothing here knows which cell it is. A step recolours the boxes on the heatmaps' scales, sets the
+// lines' thickness and opacity from |value| and rewrites the numbers, all with textContent.
+const SVG_NS = "http://www.w3.org/2000/svg";
+function svgEl(tag, attrs, text) {
+  const e = document.createElementNS(SVG_NS, tag);
+  for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, String(v));
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+function parseColour(c) {
+  const s = String(c);
+  if (s[0] === "#") return [1, 3, 5].map((k) => parseInt(s.slice(k, k + 2), 16));
+  const m = s.match(/[\d.]+/g) || [0, 0, 0];
+  return m.slice(0, 3).map(Number);
+}
+
+// The colour of v on a scale {lo, hi, stops: [[position, colour], …]} (the heatmaps' own stops).
+function scaleColour(scale, v) {
+  if (!scale || v === null || v === undefined || Number.isNaN(v)) return null;
+  const x = Math.max(0, Math.min(1, (v - scale.lo) / (scale.hi - scale.lo || 1)));
+  const stops = scale.stops;
+  let k = 0;
+  while (k < stops.length - 2 && x > stops[k + 1][0]) k++;
+  const [p0, c0] = stops[k], [p1, c1] = stops[k + 1];
+  const a = p1 > p0 ? (x - p0) / (p1 - p0) : 0;
+  const rgb0 = parseColour(c0), rgb1 = parseColour(c1);
+  return rgb0.map((c, j) => Math.round(c + (rgb1[j] - c) * a));
+}
+const rgbText = (rgb) => `rgb(${rgb[0]},${rgb[1]},${rgb[2]})`;
+const inkOn = (rgb) => (0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2] > 140 ? "#000" : "#fff");
+
+// How much an edge carries, 0…1: |value| over its kind's largest |value| (or, without a kind, over
+// the largest |value| the key takes in this sentence).
+function edgeWeight(d, edge, v, maxima) {
+  if (v === null || v === undefined || Number.isNaN(v)) return 0;
+  const scale = edge.kind && d.diagram.scales[edge.kind];
+  const top = scale ? Math.max(Math.abs(scale.lo), Math.abs(scale.hi)) : maxima[edge.key];
+  return top > 0 ? Math.min(1, Math.abs(v) / top) : 0;
+}
+
+function diagramNode(g, n) {
+  const px = 14, big = 16;  // user units: words 14, values a little larger (zoomed when presenting)
+  const parts = { value: null, shape: null, texts: [] };
+  if (n.shape === "label") {
+    const text = svgEl("text", { x: n.x, y: n.y, "text-anchor": "middle", "dominant-baseline": "central",
+      class: "gs-dg-word" }, n.lines[0]);
+    g.appendChild(text);
+    return parts;
+  }
+  if (n.shape === "op") {
+    parts.shape = n.w > n.h
+      ? svgEl("rect", { x: n.x - n.w / 2, y: n.y - n.h / 2, width: n.w, height: n.h, rx: n.h / 2, class: "gs-dg-op" })
+      : svgEl("circle", { cx: n.x, cy: n.y, r: n.h / 2, class: "gs-dg-op" });
+    g.appendChild(parts.shape);
+    g.appendChild(svgEl("text", { x: n.x, y: n.y, "text-anchor": "middle", "dominant-baseline": "central",
+      class: "gs-dg-opsym" }, n.lines[0]));
+    return parts;
+  }
+  parts.shape = svgEl("rect", { x: n.x - n.w / 2, y: n.y - n.h / 2, width: n.w, height: n.h, rx: 7, class: "gs-dg-box" });
+  g.appendChild(parts.shape);
+  const lines = n.lines.length + (n.key ? 1 : 0);
+  const step = px + 3;
+  let y = n.y - ((lines - 1) * step) / 2;
+  for (const line of n.lines) {
+    const t = svgEl("text", { x: n.x, y, "text-anchor": "middle", "dominant-baseline": "central", class: "gs-dg-word" }, line);
+    parts.texts.push(t); g.appendChild(t); y += step;
+  }
+  if (n.key) {
+    parts.value = svgEl("text", { x: n.x, y: y + 1, "text-anchor": "middle", "dominant-baseline": "central",
+      class: "gs-dg-num", "font-size": big }, "–");
+    parts.value.dataset.key = n.key;
+    parts.texts.push(parts.value); g.appendChild(parts.value);
+  }
+  return parts;
+}
+
+function makeDiagram(data) {
+  const d = data.diagram;
+  if (!d || !data.eq || !Object.keys(data.eq).length) return null;
+  const eq = data.eq, px = d.number_px || 14, zoom = px / 14;
+  const maxima = {};
+  for (const e of d.edges) if (e.key && !e.kind && eq[e.key])
+    maxima[e.key] = Math.max(0, ...eq[e.key].map((v) => (v === null ? 0 : Math.abs(v))));
+  const wrap = el("div", "gs-diagram");
+  wrap.dataset.testid = "gs-diagram";
+  const svg = svgEl("svg", { viewBox: `0 0 ${d.width} ${d.height}`, width: Math.round(d.width * zoom),
+    height: Math.round(d.height * zoom), role: "img", "font-size": 14 });
+  svg.setAttribute("aria-label", data.text.diagram || "");
+  svg.appendChild(svgEl("title", {}, data.text.diagram || ""));
+  const defs = svgEl("defs");
+  const marker = svgEl("marker", { id: "gs-dg-arrow", viewBox: "0 0 10 10", refX: 9, refY: 5,
+    markerWidth: 9, markerHeight: 9, orient: "auto-start-reverse", markerUnits: "userSpaceOnUse" });
+  marker.appendChild(svgEl("path", { d: "M0,0 L10,5 L0,10 z", class: "gs-dg-head" }));
+  defs.appendChild(marker);
+  svg.appendChild(defs);
+  const edgeLayer = svgEl("g"), nodeLayer = svgEl("g"), labelLayer = svgEl("g");
+  svg.append(edgeLayer, nodeLayer, labelLayer);
+  const edges = d.edges.map((e) => {
+    const line = svgEl("polyline", { points: e.points.map((p) => p.join(",")).join(" "), class: "gs-dg-edge" });
+    if (e.arrow) line.setAttribute("marker-end", "url(#gs-dg-arrow)");
+    edgeLayer.appendChild(line);
+    let label = null;
+    if (e.label_key && e.label_at) {
+      label = svgEl("text", { x: e.label_at[0], y: e.label_at[1], "text-anchor": e.anchor || "middle",
+        class: "gs-dg-label" }, "");
+      labelLayer.appendChild(label);
+    }
+    return { e, line, label };
+  });
+  const nodes = d.nodes.map((n) => ({ n, parts: diagramNode(nodeLayer, n) }));
+  wrap.appendChild(svg);
+
+  function update(t) {
+    for (const { n, parts } of nodes) {
+      if (!n.key || !parts.shape) continue;
+      const v = eq[n.key] ? eq[n.key][t] : null;
+      parts.value.textContent = num(v);
+      const rgb = scaleColour(n.kind && d.scales[n.kind], v);
+      parts.shape.style.fill = rgb ? rgbText(rgb) : "";
+      const ink = rgb ? inkOn(rgb) : "";
+      for (const text of parts.texts) text.style.fill = ink;
+    }
+    for (const { e, line, label } of edges) {
+      if (e.key) {
+        const w = edgeWeight(data, e, eq[e.key] ? eq[e.key][t] : null, maxima);
+        line.style.strokeWidth = String(1 + 7 * w);
+        line.style.opacity = String(0.25 + 0.75 * w);
+        line.classList.toggle("gs-dg-cut", w < 0.05);  // a gate near 0 visibly cuts its line
+        line.dataset.weight = w.toFixed(3);
+      }
+      if (label) label.textContent = `${e.word} ${fmt(eq[e.label_key] ? eq[e.label_key][t] : null)}`.trim();
+    }
+  }
+  return { el: wrap, update };
+}
+
 export default function (component) {
   const { data, parentElement, setStateValue } = component;
   if (!data || !data.tokens) return;
@@ -143,6 +282,8 @@ export default function (component) {
   const outPanel = el("div", "gs-panel"); outPanel.dataset.testid = "gs-outputs";
   panels.append(eqPanel, outPanel);
   root.appendChild(panels);
+  const diagram = makeDiagram(data);  // the cell diagram, beside or above the step panel
+  if (diagram) panels.prepend(diagram.el);
 
   const hasEq = data.eq && Object.keys(data.eq).length > 0;
   if (!hasEq) eqPanel.style.display = "none";
@@ -210,6 +351,7 @@ export default function (component) {
     readout.textContent = `${L.step} ${t} / ${T - 1}`;
     drawEquations(t);
     drawOutputs(t);
+    if (diagram) diagram.update(t);
     if (data.captions) caption.textContent = data.captions[t] || "";
     moveCursors(t);
     root.dataset.step = String(t);

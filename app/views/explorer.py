@@ -166,7 +166,8 @@ def render(model: cells.Model, L: dict) -> None:
     view_key = (seq, view.layer, view.directions, view.order, view.order_by, view.convention)
     anchor = anchor_step(view_key, seq)
     payload = stepper_payload(trace, model.card, view.layer, view.directions[0], view.unit,
-                              anchor, 0, seq, view.convention, L["stepper"])
+                              anchor, 0, seq, view.convention, L["stepper"],
+                              present=bool(st.session_state.get("present")))
     if (payload.get("out") or {}).get("kind") == "classes":  # class names in the page's language
         payload["out"]["labels"] = [label_name(L, str(lab)) for lab in payload["out"]["labels"]]
     if st.session_state.get("present"):  # projector: autoplay with a caption at every step
