@@ -70,12 +70,16 @@ def plotly_strings(spec: dict) -> list[str]:
 
 
 def payload_strings(payload: dict) -> list[str]:
-    """The step panel's words: its text table and the output's title, names and class labels."""
+    """The step panel's words: its text table, the output's title, names and class labels, and the
+    cell diagram's words."""
     out = list(flatten(payload.get("text") or {}))
     o = payload.get("out") or {}
     out += [str(o.get(k) or "") for k in ("title", "pred_label", "actual_label", "note")]
     if o.get("kind") == "classes":
         out += [str(lab) for lab in o.get("labels") or []]
+    d = payload.get("diagram") or {}  # the cell diagram's words
+    out += [line for n in d.get("nodes") or [] for line in n["lines"]]
+    out += [e["word"] for e in d.get("edges") or []]
     return out
 
 
