@@ -183,6 +183,7 @@ function makeDiagram(data) {
   const edges = d.edges.map((e) => {
     const line = svgEl("polyline", { points: e.points.map((p) => p.join(",")).join(" "), class: "gs-dg-edge" });
     if (e.arrow) line.setAttribute("marker-end", "url(#gs-dg-arrow)");
+    if (e.key) line.dataset.key = e.key;
     edgeLayer.appendChild(line);
     let label = null;
     if (e.label_key && e.label_at) {

@@ -291,3 +291,91 @@ def test_class_probabilities_are_labelled_with_whole_labels_at_every_step(browse
             pg.keyboard.press("ArrowRight")
     finally:
         ctx.close()
+
+
+# --- the cell diagram --------------------------------------------------------------------------------
+
+def diagram_numbers(pg: Page) -> dict[str, float]:
+    """The numbers the cell diagram shows, by the equation key each one is."""
+    shown = pg.locator("[data-testid=gs-diagram] text[data-key]").evaluate_all(
+        "els => els.map(t => [t.dataset.key, t.textContent])")
+    return {key: float(text.replace("−", "-")) for key, text in shown}
+
+
+def diagram_weights(pg: Page) -> dict[str, float]:
+    """How thick each weighted line is drawn (0…1), by its equation key."""
+    lines = pg.locator("[data-testid=gs-diagram] polyline[data-key]").evaluate_all(
+        "els => els.map(l => [l.dataset.key, l.dataset.weight])")
+    return {key: float(w) for key, w in lines}
+
+
+@pytest.mark.parametrize(("model_id", "conv", "unit"), [("sentiment-lstm", "z", 3),
+                                                         ("sentiment-gru", "u", 5)])
+def test_the_cell_diagram_is_drawn_and_moves_with_the_step(browser, server, model_id, conv, unit):
+    import cells
+    from app import charts
+    from app.payload import rounded
+    from cells.explain import unit_equations
+    from tests.conftest import MODELS
+
+    if model_id not in shipped_cards():
+        pytest.skip(f"{model_id} is not shipped")
+    text = "the plot was dull but the acting was wonderful"
+    model = cells.load(MODELS / model_id)
+    trace = cells.trace(model, text)
+    eq = {k: rounded(v) for k, v in unit_equations(trace, 0, 0, unit).items()}
+    ctx = browser.new_context(viewport={"width": 1280, "height": 720})
+    pg = ctx.new_page()
+    pg.errors, pg.dialogs = [], []
+    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+    try:
+        pg.goto(f"{server}/?model={model_id}&conv={conv}&unit={unit}&text={text.replace(' ', '%20')}")
+        wait_ready(pg, tokens=len(trace.tokens))
+        diagram = pg.locator("[data-testid=gs-diagram]")
+        assert diagram.locator("rect").count() >= 6
+        box = diagram.bounding_box()
+        assert box and box["height"] <= 220, box
+        before = diagram_numbers(pg)
+        spec = model.recurrent.spec
+        if len(spec.conventions) > 1:  # the update gate as the chosen convention shows it
+            assert conv in before and ({"u", "z"} - {conv}).isdisjoint(before)
+        assert set(before) >= {"h", "h_prev", *(set(spec.block_gates) - {"z"})}
+        memory = spec.role_gate("memory")
+        line_kind = spec.kind(memory or "h")  # the line kept and written flow along
+        top = charts.color_range(line_kind, trace.gates(0, 0)[memory or "h"])[1]
+        pg.evaluate("() => document.activeElement && document.activeElement.blur()")
+        for t in (0, 1, 2):
+            shown = diagram_numbers(pg)
+            for key, value in shown.items():
+                assert abs(value - eq[key][t]) <= 0.0011, (t, key, value, eq[key][t])
+            weights = diagram_weights(pg)
+            for key in ("kept", "written"):  # the memory line's two paths follow |kept|, |written|
+                assert abs(weights[key] - min(1.0, abs(eq[key][t]) / top)) <= 0.002, (t, key, weights)
+            if t == 2:
+                diagram.scroll_into_view_if_needed()
+                SHOTS.mkdir(parents=True, exist_ok=True)
+                pg.screenshot(path=str(SHOTS / f"diagram-{model_id}-1280x720.png"))
+            pg.keyboard.press("ArrowRight")
+        assert diagram_numbers(pg) != before
+        assert readout(pg) == f"step 3 / {len(trace.tokens) - 1}"
+        no_errors(pg)
+    finally:
+        ctx.close()
+
+
+def test_the_cell_diagram_is_large_when_presenting(browser, server):
+    ctx = browser.new_context(viewport={"width": 1280, "height": 720})
+    pg = ctx.new_page()
+    try:
+        pg.goto(f"{server}/?model=sentiment-lstm&present=1")
+        wait_ready(pg)
+        svg = pg.locator("[data-testid=gs-diagram] svg")
+        zoom = svg.evaluate("s => s.getBoundingClientRect().width / s.viewBox.baseVal.width")
+        sizes = svg.locator("text[data-key]").evaluate_all(
+            "els => els.map(t => parseFloat(t.getAttribute('font-size') || getComputedStyle(t).fontSize))")
+        assert sizes and min(sizes) * zoom >= 20, (sizes, zoom)
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        svg.scroll_into_view_if_needed()
+        pg.screenshot(path=str(SHOTS / "diagram-present-1280x720.png"))
+    finally:
+        ctx.close()
