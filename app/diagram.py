@@ -42,7 +42,7 @@ OP_R = 13  # an operation's circle
 X_PREV = 50  # the column of the states the step starts from
 GAP = 100  # between the columns of neighbouring gate boxes
 PAD = 10  # below the bus, right of the last box
-PILL_W = 46  # the "1 − z" node
+PILL_W, PILL_H = 46, 22  # the "1 − z" node
 
 
 def cell_diagram(spec: CellSpec, convention: str, words: dict) -> dict:
@@ -111,9 +111,10 @@ class _Layout:
                            "lines": lines, "key": key, "kind": kind})
         self.width = max(self.width, x + w / 2 + PAD)
 
-    def op(self, node_id: str, x: float, y: float, symbol: str, w: float = 2 * OP_R) -> None:
-        """An operation: a circle (×, +), or a pill as wide as ``w`` (1 − z)."""
-        self.nodes.append({"id": node_id, "shape": "op", "x": x, "y": y, "w": w, "h": 2 * OP_R,
+    def op(self, node_id: str, x: float, y: float, symbol: str, w: float = 2 * OP_R,
+           h: float = 2 * OP_R) -> None:
+        """An operation: a circle (×, +), or a pill ``w`` wide and ``h`` tall (1 − z)."""
+        self.nodes.append({"id": node_id, "shape": "op", "x": x, "y": y, "w": w, "h": h,
                            "lines": [symbol], "key": None, "kind": None})
 
     def label(self, node_id: str, x: float, y: float, text: str) -> None:
@@ -226,14 +227,14 @@ class _Layout:
         if shown == keep:
             mid = (k_col + c_col) / 2
             self.edge([(k_col, MID), (k_col, TOP + OP_R)], keep, "sigmoid")
-            self.op("one_minus", mid, MID, one_minus, PILL_W)
+            self.op("one_minus", mid, MID, one_minus, PILL_W, PILL_H)
             self.edge([(k_col, MID), (mid - PILL_W / 2, MID)], keep, "sigmoid")
             self.edge([(mid + PILL_W / 2, MID), (c_col - OP_R, MID)], write, "sigmoid")
         else:
-            mid = (TOP + MID) / 2 + 2
-            self.op("one_minus", k_col, mid, one_minus, PILL_W)
-            self.edge([(k_col, MID), (k_col, mid + OP_R)], write, "sigmoid")
-            self.edge([(k_col, mid - OP_R), (k_col, TOP + OP_R)], keep, "sigmoid")
+            mid = (TOP + OP_R + MID) / 2  # halfway up to the kept share's multiplication
+            self.op("one_minus", k_col, mid, one_minus, PILL_W, PILL_H)
+            self.edge([(k_col, MID), (k_col, mid + PILL_H / 2)], write, "sigmoid")
+            self.edge([(k_col, mid - PILL_H / 2), (k_col, TOP + OP_R)], keep, "sigmoid")
             self.edge([(k_col, MID), (c_col - OP_R, MID)], write, "sigmoid")
         self.edge([(c_col, top), (c_col, MID + OP_R)], cand, s.kind(cand))
         taps = [k_col, c_col]
