@@ -198,8 +198,8 @@ def parse_card(data: bytes, *, id: str | None = None, default_id: str = "") -> C
 def read_card(folder: str | Path, *, id: str | None = None) -> Card:
     """The card of a model folder: a regular file inside it (``open_inside``), its size checked
     before it is read; the id defaults to the folder's name."""
-    with open_inside(Path(folder), CARD, MAX_CARD_BYTES) as (f, _size):
-        data = f.read(MAX_CARD_BYTES + 1)
+    with open_inside(Path(folder), CARD, MAX_CARD_BYTES) as (f, size):
+        data = f.read(size + 1)  # parse_card refuses it if it grew past MAX_CARD_BYTES meanwhile
     return parse_card(data, id=id, default_id=Path(folder).name)
 
 

@@ -29,7 +29,7 @@ from cells.head import Head
 from cells.model import Model
 from cells.recurrent import Recurrent, ShapeError, check_shapes, expected_shapes
 from cells.registry import spec_of
-from cells.weights_file import MAX_HEADER_BYTES, Header, parse_bytes, read_header, read_tensors
+from cells.weights_file import Header, parse_bytes, read_header, read_tensors
 
 WEIGHTS = "weights.safetensors"
 MAX_WEIGHTS_BYTES = 200 * 2**20
@@ -191,15 +191,14 @@ def load(path: str | Path, *, id: str | None = None) -> Model:
     card = read_card(path, id=id)  # a regular file inside the folder, its size checked first
     with open_inside(path, WEIGHTS, MAX_WEIGHTS_BYTES) as (f, size):
         label = str(path / WEIGHTS)
-        first = f.read(min(size, 8 + MAX_HEADER_BYTES))
-        refuse_pickle(WEIGHTS, first[:9])
-        header = read_header(first, size, label)
-        _check_header(card, header, label)  # before any tensor data is read
+        refuse_pickle(WEIGHTS, f.read(9))
 
         def read_at(offset: int, n: int) -> bytes:
             f.seek(offset)
             return f.read(n)
 
+        header = read_header(read_at, size, label)
+        _check_header(card, header, label)  # before any tensor data is read
         return build(card, read_tensors(header, read_at, label))
 
 

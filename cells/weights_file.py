@@ -54,18 +54,19 @@ def _shown(value: object) -> str:
     return text[:60] + "…" if len(text) > 60 else text
 
 
-def read_header(head: bytes, file_size: int, name: str) -> Header:
-    """The header of a safetensors file whose first bytes are ``head`` (at least 8 + N of them, or
-    the whole file) and whose size is ``file_size``. Raises ``ModelFileError``."""
-    if file_size < 8 or len(head) < 8:
+def read_header(read_at: Callable[[int, int], bytes], file_size: int, name: str) -> Header:
+    """The header of a safetensors file of ``file_size`` bytes, read with ``read_at(offset, n)``:
+    its first 8 bytes, then the N bytes of JSON they announce (if N is plausible) — nothing else.
+    Raises ``ModelFileError``."""
+    if file_size < 8:
         raise ModelFileError(f"{name}: expected a safetensors file, got {file_size} bytes (too short)")
-    (n,) = struct.unpack("<Q", head[:8])
+    (n,) = struct.unpack("<Q", bytes(read_at(0, 8)))
     if n > MAX_HEADER_BYTES or 8 + n > file_size:
         raise ModelFileError(
             f"{name}: expected a safetensors file with a header of at most"
             f" {min(MAX_HEADER_BYTES, file_size - 8)} bytes, got a header length of {n}"
         )
-    raw = head[8 : 8 + n]
+    raw = bytes(read_at(8, n))
     if len(raw) < n:
         raise ModelFileError(f"{name}: expected a header of {n} bytes, got {len(raw)}")
     try:
@@ -166,4 +167,8 @@ def read_tensors(
 def parse_bytes(data: bytes, name: str) -> tuple[Header, Callable[[int, int], bytes]]:
     """The header of a safetensors file held in memory, and a reader of its bytes."""
     view = memoryview(data)
-    return read_header(data[: 8 + MAX_HEADER_BYTES], len(data), name), lambda at, n: view[at : at + n]
+
+    def read_at(at: int, n: int) -> memoryview:
+        return view[at : at + n]
+
+    return read_header(read_at, len(data), name), read_at
