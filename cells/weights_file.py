@@ -93,9 +93,9 @@ def _entry(key: str, value: object, name: str) -> TensorInfo:
     if not isinstance(value, dict):
         raise ModelFileError(f"{where}: expected a tensor entry (an object), got {_shown(value)}")
     dtype, shape, offsets = value.get("dtype"), value.get("shape"), value.get("data_offsets")
-    if dtype in OTHER_DTYPES:
+    if isinstance(dtype, str) and dtype in OTHER_DTYPES:
         raise ModelFileError(f"{where}: expected a float tensor, got {OTHER_DTYPES[dtype]}")
-    if dtype not in FLOAT_DTYPES:
+    if not isinstance(dtype, str) or dtype not in FLOAT_DTYPES:
         raise ModelFileError(f"{where}: expected a dtype among {sorted(FLOAT_DTYPES)}, got {_shown(dtype)}")
     if (
         not isinstance(shape, list)
