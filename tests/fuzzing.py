@@ -55,7 +55,8 @@ def _mutate_text(rng: random.Random, text: str) -> str:
     if edit == 3:
         return text[:k] + rng.choice(HOSTILE_JSON) + text[k:]
     if edit == 4:
-        return text[:k] + chr(rng.choice([0, 1, 0x7F, 0xFFFD, 0x10FFFF, rng.randrange(0x20, 0x3000)])) + text[k + 1:]
+        odd = chr(rng.choice([0, 1, 0x7F, 0xFFFD, 0x10FFFF, rng.randrange(0x20, 0x3000)]))
+        return text[:k] + odd + text[k + 1:]
     return text[:k] + rng.choice('{}[],:"\\0123456789.-eE ') + text[k + 1:]
 
 
@@ -69,7 +70,8 @@ def _json_with_holes(rng: random.Random, doc: object, rate: float) -> str:
             text = _hostile_value(rng) if rng.random() < rate else _json_with_holes(rng, v, rate)
             items.append(json.dumps(k) + ":" + text)
         if rng.random() < rate * 0.1:
-            items.append(json.dumps(rng.choice(["extra", "c", "z", "architecture", ""])) + ":" + _hostile_value(rng))
+            key = rng.choice(["extra", "c", "z", "architecture", ""])
+            items.append(json.dumps(key) + ":" + _hostile_value(rng))
         return "{" + ",".join(items) + "}"
     if isinstance(doc, list):
         parts = [_hostile_value(rng) if rng.random() < rate else _json_with_holes(rng, v, rate) for v in doc]
@@ -261,7 +263,8 @@ def weights_case(rng: random.Random) -> bytes:
             raw = stored.tobytes() if rng.random() < 0.3 else bytes(rng.randrange(256) for _ in range(size))
         else:
             raw = bytes(rng.randrange(256) for _ in range(size))
-        entries.append((rng.choice([f"t{k}", "rnn.weight_ih_l0", "", "__metadata__x", "é"]), dtype, shape, raw))
+        name = rng.choice([f"t{k}", "rnn.weight_ih_l0", "", "__metadata__x", "é"])
+        entries.append((name, dtype, shape, raw))
     data = bytearray(_safetensors(entries, pad=rng.choice([0, 0, 3, 8])))
     kind = rng.randrange(6)
     if kind == 0:
@@ -281,7 +284,9 @@ def weights_case(rng: random.Random) -> bytes:
             data[rng.randrange(len(data))] = rng.randrange(256)
         return bytes(data)
     if kind == 3:  # cut or extended
-        return bytes(data[: rng.randint(0, len(data))]) if rng.random() < 0.7 else bytes(data) + b"\0" * rng.randint(1, 9)
+        if rng.random() < 0.7:
+            return bytes(data[: rng.randint(0, len(data))])
+        return bytes(data) + b"\0" * rng.randint(1, 9)
     if kind == 4:  # a claimed header length
         return struct.pack("<Q", rng.choice([0, 1, 7, 2**31, 2**63, 2**64 - 1, len(data)])) + bytes(data[8:])
     return bytes(rng.randrange(256) for _ in range(rng.randint(0, 64)))

@@ -38,6 +38,7 @@ def test_fuzz_the_safetensors_reader():
 def test_the_fuzz_checks_can_fail():
     """A control: a reader that crashes, or accepts what it must not, is counted as a failure."""
     import numpy as np
+
     import tests.fuzzing as fz
 
     def crashing(data):
