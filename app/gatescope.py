@@ -48,6 +48,7 @@ def view_picker_ui(L: dict) -> str:
 def main() -> None:
     st.set_page_config(page_title="Gatescope", page_icon="🔬", layout="wide")
     urlstate.start()
+    link_notice = st.container()  # what the link held that the page could not use (end of run)
     L = language_ui()
     view = view_picker_ui(L)
     presenting = presentation_ui(L)
@@ -56,11 +57,13 @@ def main() -> None:
         st.caption(L["tagline"])
     uploaded = upload_ui(L)
     model = uploaded or model_ui(L)
-    if model is None:
-        return
-    card_ui(model, L)
-    VIEWS[view].render(model, L)
-    urlstate.publish()
+    if model is not None:
+        card_ui(model, L)
+        VIEWS[view].render(model, L)
+    with link_notice:
+        urlstate.report_ui(L)
+    if model is not None:
+        urlstate.publish()
 
 
 main()

@@ -61,7 +61,7 @@ def text_ui(model: cells.Model, L: dict) -> str:
     if model.tokenizer.kind in ("char", "word"):
         samples += [s for s in SEED_EXAMPLES if s not in samples]
     key = f"text-{model.id}"
-    urlstate.seed(key, urlstate.take("text"))
+    urlstate.seed(key, urlstate.take_text("text", MAX_CHARS))
     if key not in st.session_state:
         st.session_state[key] = samples[0] if samples else ""
 

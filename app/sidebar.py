@@ -65,6 +65,8 @@ def model_ui(L: dict) -> cells.Model | None:
     if wanted is not None:
         urlstate.seed("task", wanted.task_title)
         urlstate.seed(f"arch-{wanted.task_title}", wanted)
+    elif wanted_id:
+        urlstate.drop("model", wanted_id)
     task = st.sidebar.selectbox(L["task"], tasks, key="task", format_func=names.get)
     options = [e for e in entries if e.task_title == task]
     entry = st.sidebar.radio(

@@ -227,7 +227,7 @@ export default function (component) {
   const store = (window.__gatescope = window.__gatescope || {});
   let state = store[data.seq];
   if (!state || state.nonce !== data.nonce) {
-    state = store[data.seq] = { step: Math.max(0, Math.min(T - 1, data.step | 0)), nonce: data.nonce, speed: 4 };
+    state = store[data.seq] = { step: Math.max(0, Math.min(T - 1, Math.trunc(Number(data.step)) || 0)), nonce: data.nonce, speed: 4 };
   }
   const L = data.text;
   // Only the latest mounted stepper drives the page: during a rerun the previous one is still mounted.

@@ -30,7 +30,7 @@ def anchor_step(view_key: tuple, seq: str) -> int:
     changes (and re-sends) a figure; the browser moves the cursors itself."""
     state = st.session_state
     if state.get("seq") != seq:  # a new sentence starts at step 0, or where the link says
-        state["seq"], state["step"] = seq, max(0, urlstate.take_int("step") or 0)
+        state["seq"], state["step"] = seq, urlstate.take_int("step", 0, urlstate.MAX_STEP) or 0
     if state.get("view_key") != view_key:
         state["view_key"], state["anchor"] = view_key, state.get("step", 0)
     return int(state.get("anchor", 0))

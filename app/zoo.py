@@ -103,7 +103,7 @@ def model_from_upload(files: list[tuple[str, bytes]]) -> cells.Model:
     """The model in uploaded files: one ``*.safetensors`` and one ``card.json``. Any pickle-like
     file is refused before it is read; raises ``cells.ModelFileError`` saying what was wrong."""
     for name, data in files:
-        cells.modelfile.refuse_pickle(name, data[:2])
+        cells.modelfile.refuse_pickle(name, data[:9])  # 9: a safetensors header is told by its 9th byte
     by_name = dict(files)
     weights = [v for k, v in by_name.items() if k.endswith(".safetensors")]
     cards = [v for k, v in by_name.items() if k.endswith(".json")]

@@ -16,7 +16,7 @@ from cells.intervene import Clamp, run_clamped, trace_clamped
 from cells.memory import lifetime_mean, lifetime_per_unit, memory_lifetime
 from cells.model import Model
 from cells.modelfile import ModelFileError, load, load_bytes, save
-from cells.pipeline import trace
+from cells.pipeline import TextTooLong, trace
 from cells.probe import rank_units
 from cells.recurrent import CELL_NAMES, Recurrent, ShapeError
 from cells.run import run
@@ -35,6 +35,7 @@ __all__ = [
     "ModelFileError",
     "Recurrent",
     "ShapeError",
+    "TextTooLong",
     "Token",
     "Trace",
     "ValueTokenizer",

@@ -19,9 +19,13 @@ from __future__ import annotations
 import copy
 import json
 import math
+import os
+import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, BinaryIO, Literal
 
 from cells.head import ACTIVATIONS
 from cells.recurrent import CELL_NAMES
@@ -39,8 +43,18 @@ NONLINEARITIES = ("tanh", "relu")
 HeadKind = Literal["value", "next_token", "classes"]
 
 
+MAX_MESSAGE = 1000  # characters: a message names what is wrong; it never lists 200,000 tensors
+
+
 class ModelFileError(ValueError):
-    """A model file is missing, malformed, or not what the card says."""
+    """A model file is missing, malformed, or not what the card says. The message is capped at
+    MAX_MESSAGE characters."""
+
+    def __init__(self, message: object = "") -> None:
+        text = str(message)
+        if len(text) > MAX_MESSAGE:
+            text = text[: MAX_MESSAGE - 40] + f"… ({len(text) - MAX_MESSAGE + 40:,} more characters)"
+        super().__init__(text)
 
 
 @dataclass(frozen=True)
@@ -174,23 +188,71 @@ def parse_card(data: bytes, *, id: str | None = None, default_id: str = "") -> C
         doc = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
         raise ModelFileError(f"{CARD}: expected UTF-8 JSON, got an unreadable file ({e})") from e
+    except ValueError as e:  # an integer of more than 4300 digits (Python's int_max_str_digits)
+        raise ModelFileError(f"{CARD}: expected numbers of at most 4300 digits, got a longer one") from e
     except RecursionError as e:
         raise ModelFileError(f"{CARD}: expected JSON nested at most {MAX_DEPTH} deep, got deeper") from e
     return _card(doc, id, default_id)
 
 
 def read_card(folder: str | Path, *, id: str | None = None) -> Card:
-    """The card of a model folder, its size checked before it is read; the id defaults to the
-    folder's name."""
-    path = Path(folder) / CARD
-    try:
-        size = path.stat().st_size
-        if size > MAX_CARD_BYTES:
-            raise ModelFileError(f"{path}: expected at most {MAX_CARD_BYTES} bytes, got {size}")
-        data = path.read_bytes()
-    except OSError as e:
-        raise ModelFileError(f"{path}: expected a readable file ({e})") from e
+    """The card of a model folder: a regular file inside it (``open_inside``), its size checked
+    before it is read; the id defaults to the folder's name."""
+    with open_inside(Path(folder), CARD, MAX_CARD_BYTES) as (f, size):
+        data = f.read(size + 1)  # parse_card refuses it if it grew past MAX_CARD_BYTES meanwhile
     return parse_card(data, id=id, default_id=Path(folder).name)
+
+
+SPECIAL_KINDS = {
+    stat.S_IFDIR: "a folder", stat.S_IFREG: "a file", stat.S_IFIFO: "a FIFO (named pipe)",
+    stat.S_IFCHR: "a character device", stat.S_IFBLK: "a block device", stat.S_IFSOCK: "a socket",
+    stat.S_IFLNK: "a symbolic link",
+}
+
+
+def file_kind(path: Path) -> str:
+    """"folder", "file", "missing", or what else ``path`` is ("a FIFO (named pipe)", …); a link is
+    followed."""
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):  # nothing there, a broken link, a NUL in the name
+        return "missing"
+    kind = SPECIAL_KINDS.get(stat.S_IFMT(mode), "an unknown kind of file")
+    return {"a folder": "folder", "a file": "file"}.get(kind, kind)
+
+
+@contextmanager
+def open_inside(folder: Path, name: str, limit: int) -> Iterator[tuple[BinaryIO, int]]:
+    """Open ``folder/name`` for reading, with its size, if it is a regular file of at most
+    ``limit`` bytes inside ``folder``: a symbolic link leading out of the folder is not followed,
+    and a FIFO, device or socket is refused without being opened (no hang, no raw OSError)."""
+    path = folder / name
+    try:
+        info = os.lstat(path)
+        if stat.S_ISLNK(info.st_mode):
+            real, base = os.path.realpath(path), os.path.realpath(folder)
+            if os.path.commonpath([real, base]) != base:
+                raise ModelFileError(
+                    f"{path}: expected a file inside the model folder, got a symbolic link leading"
+                    " out of it (not followed)"
+                )
+            path, info = Path(real), os.stat(real)
+        _check_regular(path, info.st_mode, info.st_size, limit)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError as e:
+        raise ModelFileError(f"{path}: expected a readable file ({e.strerror})") from e
+    with os.fdopen(fd, "rb") as f:
+        info = os.fstat(f.fileno())  # what was opened, in case the name changed meanwhile
+        _check_regular(path, info.st_mode, info.st_size, limit)
+        yield f, info.st_size
+
+
+def _check_regular(path: Path, mode: int, size: int, limit: int) -> None:
+    if not stat.S_ISREG(mode):
+        got = SPECIAL_KINDS.get(stat.S_IFMT(mode), "an unknown kind of file")
+        raise ModelFileError(f"{path}: expected a regular file, got {got}")
+    if size > limit:
+        raise ModelFileError(f"{path}: expected at most {limit} bytes, got {size}")
 
 
 def card_from_json(doc: object, *, id: str | None = None, default_id: str = "") -> Card:

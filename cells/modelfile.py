@@ -7,6 +7,8 @@ by name and by content before any byte of them is interpreted.
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -18,12 +20,16 @@ from cells.card import (  # noqa: F401  (MAX_CARD_BYTES, MAX_LAYERS: re-exported
     Architecture,
     Card,
     ModelFileError,
+    file_kind,
+    open_inside,
     parse_card,
     read_card,
 )
 from cells.head import Head
 from cells.model import Model
-from cells.recurrent import Recurrent, ShapeError, check_shapes
+from cells.recurrent import Recurrent, ShapeError, check_shapes, expected_shapes
+from cells.registry import spec_of
+from cells.weights_file import Header, parse_bytes, read_header, read_tensors
 
 WEIGHTS = "weights.safetensors"
 MAX_WEIGHTS_BYTES = 200 * 2**20
@@ -44,29 +50,44 @@ def refuse_pickle(name: str, head: bytes) -> None:
 
 
 def parse_weights(data: bytes, name: str = WEIGHTS) -> dict[str, np.ndarray]:
+    """Every tensor of a safetensors file held in memory, as float32 (see ``cells.weights_file``)."""
+    header, read_at = _header_of_bytes(data, name)
+    return read_tensors(header, read_at, name)
+
+
+def _header_of_bytes(data: bytes, name: str) -> tuple[Header, Callable[[int, int], bytes]]:
     refuse_pickle(name, data[:9])
     if len(data) > MAX_WEIGHTS_BYTES:
         raise ModelFileError(f"{name}: expected at most {MAX_WEIGHTS_BYTES} bytes, got {len(data)}")
-    try:
-        from safetensors.numpy import load
+    return parse_bytes(data, name)
 
-        tensors = load(data)
-    except Exception as e:  # the Rust parser reports every malformed header its own way
-        raise ModelFileError(f"{name}: expected a safetensors file, could not read it ({e})") from e
-    out = {}
-    for key, arr in tensors.items():
-        if arr.dtype.kind != "f":
-            raise ModelFileError(f"{name}: {key}: expected a float tensor, got {arr.dtype}")
-        if not np.isfinite(arr).all():
-            raise ModelFileError(f"{name}: {key}: expected finite numbers, found NaN or inf")
-        out[key] = arr.astype(np.float32)
-    return out
+
+def _check_header(card: Card, header: Header, name: str) -> None:
+    """Refuse, from the header alone (no tensor data read yet), a file whose tensor names or
+    shapes are not the card's."""
+    expected = expected_tensors(card)
+    got = {k: v.shape for k, v in header.tensors.items()}
+    if got != expected:
+        try:
+            check_shapes({k: _Shaped(v) for k, v in got.items()}, expected, what=name)
+        except ShapeError as e:
+            raise ModelFileError(str(e)) from e
+
+
+class _Shaped:
+    """A tensor known only by its shape (from a header)."""
+
+    def __init__(self, shape: tuple[int, ...]) -> None:
+        self.shape = shape
 
 
 def expected_tensors(card: Card) -> dict[str, tuple[int, ...]]:
     """Every tensor name a model with this card must have, with its shape."""
     arch = card.architecture
-    shapes = {f"rnn.{k}": v for k, v in _recurrent(arch).expected_shapes().items()}
+    blocks = spec_of(arch.cell, arch.nonlinearity).blocks
+    recurrent = expected_shapes(blocks, arch.input_size, arch.hidden_size, arch.num_layers,
+                                arch.num_directions, arch.bias)
+    shapes = {f"rnn.{k}": v for k, v in recurrent.items()}
     shapes.update(_outer_shapes(card))
     return shapes
 
@@ -140,31 +161,63 @@ def load_bytes(
     weights: bytes, card: bytes, weights_name: str = WEIGHTS, *, id: str | None = None
 ) -> Model:
     """Load a model from the bytes of its two files (for uploads); ``id`` replaces the card's."""
-    return build(parse_card(card, id=id), parse_weights(weights, weights_name))
+    parsed = parse_card(card, id=id)
+    header, read_at = _header_of_bytes(weights, weights_name)
+    _check_header(parsed, header, weights_name)  # before any tensor data is read
+    return build(parsed, read_tensors(header, read_at, weights_name))
 
 
 def load(path: str | Path, *, id: str | None = None) -> Model:
     """Load a model folder (``weights.safetensors`` + ``card.json``). Never unpickles. The model's
-    id is ``id`` if given, else the card's, else the folder's name."""
+    id is ``id`` if given, else the card's, else the folder's name.
+
+    The folder may be a symbolic link, but links inside it that lead out of it are not followed;
+    FIFOs, devices and other special files are refused without being opened for reading; the
+    weights' header (names, dtypes, shapes, offsets) is checked against the card before any tensor
+    data is read."""
     path = Path(path)
-    if path.is_file():
+    kind = file_kind(path)
+    if kind == "file":
         with path.open("rb") as f:
             refuse_pickle(path.name, f.read(2))
         raise ModelFileError(f"{path}: expected a model folder holding {WEIGHTS} and {CARD}")
-    if not path.is_dir():
+    if kind == "missing":
         raise ModelFileError(f"{path}: expected a model folder, found nothing there")
+    if kind != "folder":
+        raise ModelFileError(f"{path}: expected a model folder, got {kind}")
     for name in (WEIGHTS, CARD):
-        if not (path / name).is_file():
-            found = sorted(p.name for p in path.iterdir())
-            for other in found:  # say so when what is there is a pickle
-                if Path(other).suffix.lower() in PICKLE_SUFFIXES:
-                    refuse_pickle(other, b"")
-            raise ModelFileError(f"{path}: expected {WEIGHTS} and {CARD}, found {found}")
-    size = (path / WEIGHTS).stat().st_size
-    if size > MAX_WEIGHTS_BYTES:
-        raise ModelFileError(f"{path / WEIGHTS}: expected at most {MAX_WEIGHTS_BYTES} bytes, got {size}")
-    card = read_card(path, id=id)  # its size checked before it is read
-    return build(card, parse_weights((path / WEIGHTS).read_bytes()))
+        if not os.path.lexists(path / name):
+            raise ModelFileError(f"{path}: expected {WEIGHTS} and {CARD}, found {_listing(path)}")
+    card = read_card(path, id=id)  # a regular file inside the folder, its size checked first
+    with open_inside(path, WEIGHTS, MAX_WEIGHTS_BYTES) as (f, size):
+        label = str(path / WEIGHTS)
+        refuse_pickle(WEIGHTS, f.read(9))
+
+        def read_at(offset: int, n: int) -> bytes:
+            f.seek(offset)
+            return f.read(n)
+
+        header = read_header(read_at, size, label)
+        _check_header(card, header, label)  # before any tensor data is read
+        return build(card, read_tensors(header, read_at, label))
+
+
+MAX_LISTED = 20
+
+
+def _listing(folder: Path) -> list[str]:
+    """What a model folder holds, for a message: model-like files only (never a whole system
+    directory), at most MAX_LISTED names; pickle-like ones are refused by name."""
+    if folder.is_symlink():
+        return []  # a link elsewhere: its contents are not ours to list
+    found = sorted(
+        p.name for p in folder.iterdir()
+        if p.suffix.lower() in {".safetensors", ".json", *PICKLE_SUFFIXES}
+    )
+    for other in found:  # say so when what is there is a pickle
+        if Path(other).suffix.lower() in PICKLE_SUFFIXES:
+            refuse_pickle(other, b"")
+    return found[:MAX_LISTED] + ([f"… {len(found) - MAX_LISTED} more"] if len(found) > MAX_LISTED else [])
 
 
 def save(path: str | Path, tensors: dict[str, np.ndarray], card: dict | Card) -> Path:

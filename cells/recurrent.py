@@ -77,18 +77,27 @@ class Recurrent:
 
     def expected_shapes(self) -> dict[str, tuple[int, ...]]:
         """Every parameter name PyTorch would use for this architecture, with its shape."""
-        rows = self.spec.blocks * self.hidden_size
-        shapes: dict[str, tuple[int, ...]] = {}
-        for layer in range(self.num_layers):
-            n_in = self.input_size if layer == 0 else self.output_size
-            for direction in range(self.num_directions):
-                s = suffix(layer, direction)
-                shapes[f"weight_ih_{s}"] = (rows, n_in)
-                shapes[f"weight_hh_{s}"] = (rows, self.hidden_size)
-                if self.bias:
-                    shapes[f"bias_ih_{s}"] = (rows,)
-                    shapes[f"bias_hh_{s}"] = (rows,)
-        return shapes
+        return expected_shapes(self.spec.blocks, self.input_size, self.hidden_size, self.num_layers,
+                               self.num_directions, self.bias)
+
+
+def expected_shapes(
+    blocks: int, input_size: int, hidden_size: int, num_layers: int, num_directions: int, bias: bool
+) -> dict[str, tuple[int, ...]]:
+    """PyTorch's parameter names and shapes for a stack of ``blocks``-gate cells (no Recurrent
+    needed: a file's header is checked with it before any weight is read)."""
+    rows = blocks * hidden_size
+    shapes: dict[str, tuple[int, ...]] = {}
+    for layer in range(num_layers):
+        n_in = input_size if layer == 0 else hidden_size * num_directions
+        for direction in range(num_directions):
+            s = suffix(layer, direction)
+            shapes[f"weight_ih_{s}"] = (rows, n_in)
+            shapes[f"weight_hh_{s}"] = (rows, hidden_size)
+            if bias:
+                shapes[f"bias_ih_{s}"] = (rows,)
+                shapes[f"bias_hh_{s}"] = (rows,)
+    return shapes
 
 
 def check_shapes(

@@ -164,7 +164,7 @@ def render(model: cells.Model, L: dict) -> None:
         view = view_ui(model, trace, L)
     seq = sequence_id(model.id, text)
     view_key = (seq, view.layer, view.directions, view.order, view.order_by, view.convention)
-    anchor = anchor_step(view_key, seq)
+    anchor = min(anchor_step(view_key, seq), max(trace.steps - 1, 0))  # a link's step past the end
     payload = stepper_payload(trace, model.card, view.layer, view.directions[0], view.unit,
                               anchor, 0, seq, view.convention, L["stepper"],
                               present=bool(st.session_state.get("present")))

@@ -3,14 +3,13 @@ rerun, and compare before/after heatmaps and outputs."""
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import streamlit as st
 
 import cells
 from app import charts, urlstate
 from app.i18n import chart_words, label_name
+from app.iv_link import link_value, parse_link, value_range  # noqa: F401  (parse_link: the link's reader)
 from app.sentence import sentence_ui
 from cells.intervene import CLAMPABLE, Clamp, trace_clamped
 from cells.registry import SPECS
@@ -29,33 +28,6 @@ def _presets() -> dict[str, tuple[set[str], list[tuple[str, float]]]]:
 
 
 PRESETS = _presets()
-
-
-def parse_link(value: str | None, cell: str, hidden: int) -> tuple[list[dict], list[int]] | None:
-    """Interventions from the link's ``iv`` value; None if it is missing or malformed."""
-    if not value:
-        return None
-    try:
-        data = json.loads(value)
-        clamps = [
-            {"gate": str(c["g"]), "value": float(c["v"]),
-             "units": None if c.get("u") is None else [int(u) for u in c["u"]],
-             "steps": None if c.get("s") is None else [int(c["s"][0]), int(c["s"][1])]}
-            for c in data.get("c", [])
-        ]
-        zero = [int(u) for u in data.get("z", [])]
-    except (ValueError, TypeError, KeyError, AttributeError):
-        return None
-    ok = all(c["gate"] in CLAMPABLE[cell] for c in clamps) and all(0 <= u < hidden for u in zero)
-    return (clamps, zero) if ok else None
-
-
-def link_value(clamps: list[dict], zero: list[int]) -> str | None:
-    if not clamps and not zero:
-        return None
-    data = {"c": [{"g": c["gate"], "v": c["value"], "u": c["units"], "s": c["steps"]} for c in clamps],
-            "z": zero}
-    return json.dumps(data, separators=(",", ":"))
 
 
 def to_clamps(clamps: list[dict]) -> list[Clamp]:
@@ -94,8 +66,8 @@ def editor_ui(model: cells.Model, steps: int, L: dict) -> list[dict]:
     cols = st.columns([1, 1, 2, 2, 1])
     gate = cols[0].selectbox(V["gate"], gates, key="iv_gate",
                              format_func=lambda g: L["gate_titles"][g])
-    low = -1.0 if model.recurrent.spec.kind(gate) == "tanh" else 0.0
-    value = cols[1].number_input(V["value"], min_value=low, max_value=1.0, value=1.0, step=0.1,
+    low, high = value_range(model.recurrent.spec, gate)
+    value = cols[1].number_input(V["value"], min_value=low, max_value=high, value=1.0, step=0.1,
                                  key="iv_value")
     units = cols[2].multiselect(V["units"], list(range(model.recurrent.hidden_size)), key="iv_units")
     span = cols[3].slider(V["steps"], 0, max(steps - 1, 1), (0, max(steps - 1, 1)), key="iv_steps")
@@ -109,9 +81,11 @@ def render(model: cells.Model, L: dict) -> None:
     with st.expander(L["how_to_read"]):
         st.markdown(V["how"])
     rec = model.recurrent
-    restored = parse_link(urlstate.take("iv"), rec.cell, rec.hidden_size)
-    if restored is not None:
-        st.session_state[KEY], st.session_state[f"iv_zero-{model.id}"] = restored
+    restored = parse_link(urlstate.take("iv"), rec.spec, rec.hidden_size)
+    if restored is not None:  # what the link held that the widgets could not: dropped, and said
+        st.session_state[KEY], st.session_state[f"iv_zero-{model.id}"], dropped = restored
+        for where, bad in dropped:
+            urlstate.drop(f"iv.{where}" if where != "iv" else "iv", bad)
     reading = sentence_ui(model, L)
     if reading is None:
         return

@@ -42,7 +42,7 @@ def pair_ui(model: cells.Model, L: dict) -> tuple[str, str]:
     texts = []
     for col, name, value in zip(cols, ("a", "b"), default, strict=True):
         key = f"pair{name}-{model.id}"
-        urlstate.seed(key, urlstate.take(f"pair{name}"))
+        urlstate.seed(key, urlstate.take_text(f"pair{name}", 5000))
         if key not in st.session_state:
             st.session_state[key] = value
         texts.append(col.text_input(V[f"sentence_{name}"], key=key, max_chars=5000))
