@@ -117,12 +117,15 @@ def readable(fig: go.Figure, title: str, font_size: int = FONT, width: int = WID
     text, lines = wrap_title(title, title_size, width - 20)
     fig.update_layout(
         font=dict(size=font_size),
+        # at the top of the figure; Plotly lifts a title of several lines by about one line above
+        # its anchor (measured in chromium), so the anchor goes down by as much (else it is clipped)
         title=dict(text=text, font=dict(size=title_size), x=0, xanchor="left", xref="paper",
-                   y=1, yanchor="top", yref="container", pad=dict(t=8)),
+                   y=1 - (6 + (0.9 * title_size if lines > 1 else 0)) / (fig.layout.height or 450),
+                   yanchor="top", yref="container"),
         hoverlabel=dict(font=dict(size=font_size)),
         legend=dict(font=dict(size=font_size)),
     )
-    fig.update_layout(margin=dict(t=int(lines * title_size * 1.35 + 16 + top)))
+    fig.update_layout(margin=dict(t=int(lines * title_size * 1.3 + 14 + top)))
     fig.update_xaxes(tickfont=dict(size=font_size), title_font=dict(size=font_size), automargin=True)
     fig.update_yaxes(tickfont=dict(size=font_size), title_font=dict(size=font_size), automargin=True)
     fig.update_traces(colorbar=dict(tickfont=dict(size=font_size)), selector=dict(type="heatmap"))
@@ -229,7 +232,7 @@ def outputs_figure(
     )
     fig.update_layout(height=int(min(360, 60 + 5 * font_size + 2 * font_size * len(labels))),
                       yaxis=dict(showticklabels=True))
-    return fig
+    return readable(fig, title, font_size, width)  # again: the title's place depends on the height
 
 
 def series_figure(
