@@ -78,6 +78,7 @@ function figure(data, panel, step, widthPx) {
   };
   const layout = {
     title: { text: panel.title, font: { size: font + 2 }, x: 0, xanchor: "left", xref: "paper",
+      y: 1, yref: "container", yanchor: "top", pad: { t: 6 },  // inside the figure, never clipped
       automargin: true },
     font: { size: font },
     height: rows * rowPx + 40 + 3 * font,

@@ -23,7 +23,7 @@ CONTROLS = "_present_controls"  # session key: this run's controls popover
 # Both modes: less padding around the page, the header's toolbar floating over the content.
 COMPACT = """
 <style>
-[data-testid="stMainBlockContainer"] { padding: 3rem 1.5rem 2rem 1.5rem !important; max-width: none; }
+[data-testid="stMainBlockContainer"] { padding: 1rem 1.5rem 2rem 1.5rem !important; max-width: none; }
 [data-testid="stHeader"] { background: transparent; pointer-events: none; }
 [data-testid="stHeader"] * { pointer-events: auto; }
 .gs-header { display: flex; align-items: baseline; gap: 0.75rem; flex-wrap: wrap; margin: 0; }

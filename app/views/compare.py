@@ -47,8 +47,6 @@ HEADING_HEIGHT = 48  # px: a role's heading, presenting
 def render(model: cells.Model, L: dict) -> None:
     V = L["compare"]
     present = presenting()
-    if not present:
-        st.caption(V["how"])
     with controls_container(L):
         reading = sentence_ui(model, L)
     if reading is None:
@@ -65,16 +63,11 @@ def render(model: cells.Model, L: dict) -> None:
     if present:  # one role, as large as the projector allows; the others in the controls
         with controls_container(L):
             roles = [st.radio(V["role"], roles, key="cmp_role", format_func=V["roles"].get)]
-    else:
-        cols = st.columns(len(models))
-        for col, m in zip(cols, models, strict=True):
-            col.markdown(f"**{arch_name(L, zoo.arch_of(m.card))}** — "
-                         f"{model_metrics(L, m.id, m.card.metric_summary)}")
     height = presentation.chart_height(STEPPER_HEIGHT + HEADING_HEIGHT, 300)
     width = presentation.content_width(1 / len(models))
     for role in roles:
         by_cell = ROLES[role]
-        st.markdown(f"#### {V['roles'][role]}")
+        st.markdown(f"**{V['roles'][role]}**")
         cols = st.columns(len(models))
         for col, m, tr in zip(cols, models, traces, strict=True):
             gate = by_cell.get(m.recurrent.cell)
@@ -88,3 +81,11 @@ def render(model: cells.Model, L: dict) -> None:
                                         kind=m.recurrent.spec.kind(name),
                                         font_size=presentation.font_size(), width=width)
             col.plotly_chart(fig, key=f"cmp-{role}-{m.id}", theme=None, config={"displaylogo": False})
+    if present:
+        return
+    cols = st.columns(len(models))  # below the charts: the first screen shows the first row of them
+    for col, m in zip(cols, models, strict=True):
+        col.markdown(f"**{arch_name(L, zoo.arch_of(m.card))}** — "
+                     f"{model_metrics(L, m.id, m.card.metric_summary)}")
+    with st.expander(L["how_to_read"]):
+        st.markdown(V["how"])

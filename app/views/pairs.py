@@ -58,8 +58,6 @@ VERDICT_HEIGHT = 40  # px: the outputs at the last token, presenting
 def render(model: cells.Model, L: dict) -> None:
     V = L["pairs"]
     present = presenting()
-    if not present:
-        st.caption(V["how"])
     with controls_container(L):
         text_a, text_b = pair_ui(model, L)
     tok_a, tok_b = tokens_of(model.id, text_a, model), tokens_of(model.id, text_b, model)
@@ -100,3 +98,6 @@ def render(model: cells.Model, L: dict) -> None:
                                     words=chart_words(L), font_size=presentation.font_size(), width=width)
         fig.update_traces(zmin=-bound, zmax=bound, colorscale=charts.DIVERGING)
         cols[k % columns].plotly_chart(fig, key=f"pair-{gate}", theme=None, config={"displaylogo": False})
+    if not present:
+        with st.expander(L["how_to_read"]):
+            st.markdown(V["how"])
