@@ -180,5 +180,6 @@ def outputs_ui(model: cells.Model, before: cells.Trace, after: cells.Trace | Non
         series = {f"{L['p_next']} · {name}": tr.outputs[np.arange(len(nxt)), nxt] for name, tr in runs}
     fig = charts.lines_figure(series, before.tokens, V["outputs"], "", words=chart_words(L),
                               font_size=presentation.font_size(), width=presentation.content_width(),
-                              height=OUTPUTS_HEIGHT if presenting() else None)
+                              height=(OUTPUTS_HEIGHT if after is not None  # the gates below it
+                                      else presentation.chart_height(90, 0)) if presenting() else None)
     st.plotly_chart(fig, key="iv-outputs", theme=None, config={"displaylogo": False})
