@@ -45,7 +45,7 @@ function currentStep(data) {
   return Math.max(0, Math.min(data.x.length - 1, t));
 }
 
-// Tick labels that fit: at least ~1.6 em of plot width per label, never overlapping.
+// Tick labels that fit: the longest label plus one em of plot width each, never overlapping.
 function ticks(data, widthPx) {
   const n = data.x.length, font = data.font;
   // the longest label plus one em of gap (wide CJK characters 1 em, others ~0.6 em)

@@ -7,8 +7,6 @@ Also the page's compact layout in normal mode (small header, little padding), so
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import streamlit as st
 
 from app import urlstate
@@ -113,8 +111,3 @@ def controls_container(L: dict):
     """Where a view puts its controls: the bar's popover while presenting, else the page."""
     popover = st.session_state.get(CONTROLS) if presenting() else None
     return popover if popover is not None else st.container()
-
-
-def when_presenting(normal: Callable[[], object], present: Callable[[], object]):
-    """``present()`` while presenting, else ``normal()``."""
-    return present() if presenting() else normal()
