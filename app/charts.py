@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import math
+import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,6 +25,9 @@ DIVERGING = "RdBu"  # ColorBrewer, colour-blind safe
 CELL_DIVERGING = "PuOr"  # ColorBrewer, colour-blind safe; differs from tanh quantities on purpose
 CURSOR_COLOR = "#ff1f9e"
 MAX_TICK_LABELS = 60
+FONT = 14  # chart text in px: titles, ticks, colour bars, legends, hovers (DESIGN.md: ≥ 14)
+PRESENT_FONT = 20  # the same on a projector (≥ 20)
+WIDTH = 900  # the plot width (px) a builder assumes when a view does not say
 # The words the charts write on axes, hovers and legends; pages pass their language's (i18n.chart_words)
 WORDS = {"unit": "unit {unit}", "step": "step", "model": "model", "actual": "actual",
          "range": "colour range ±{bound}"}
@@ -68,6 +72,73 @@ def step_labels(tokens: list[str]) -> list[str]:
     return [f"{t} ‹{plotly_safe(tok)}›" for t, tok in enumerate(tokens)]
 
 
+def text_em(text: str) -> float:
+    """Rough width of ``text`` in em of a sans-serif font: wide (CJK) characters 1 em, others ~0.6."""
+    return sum(1.0 if unicodedata.east_asian_width(ch) in ("W", "F") else 0.6 for ch in text)
+
+
+def tick_every(labels: list[str], font_size: int = FONT, width: int = WIDTH) -> int:
+    """Show every n-th x label so that the longest label (plus a gap) fits its share of ``width``:
+    labels never overlap."""
+    if not labels:
+        return 1
+    per_label = font_size * (max(text_em(x) for x in labels) + 1.0)  # px, with one em of gap
+    fit = math.ceil(len(labels) * per_label / max(width, 100))
+    return max(1, fit, math.ceil(len(labels) / MAX_TICK_LABELS))
+
+
+def wrap_title(text: str, font_size: int, width: int) -> tuple[str, int]:
+    """(escaped title with <br> line breaks, number of lines) so that no line is wider than
+    ``width`` px at ``font_size``: a title is wrapped, never clipped. Breaks at a space when the
+    line has one, else between characters (Chinese has no spaces)."""
+    limit = max(8.0, width / font_size)  # em per line
+    lines, line = [], ""
+    for ch in text:
+        if text_em(line + ch) > limit and line.strip():
+            cut = line.rfind(" ")
+            if cut > 0 and ch != " ":
+                lines.append(line[:cut])
+                line = line[cut + 1:]
+            else:
+                lines.append(line)
+                line = ""
+            if ch == " ":
+                continue
+        line += ch
+    lines.append(line)
+    return "<br>".join(html.escape(x.strip(), quote=False) for x in lines), len(lines)
+
+
+def readable(fig: go.Figure, title: str, font_size: int = FONT, width: int = WIDTH,
+             top: int = 0) -> go.Figure:
+    """Readable text on a figure: every text at ``font_size`` (title a little larger), the title
+    wrapped to ``width`` and the top margin grown to hold it (plus ``top`` px, e.g. a legend)."""
+    title_size = font_size + 2
+    text, lines = wrap_title(title, title_size, width - 20)
+    fig.update_layout(
+        font=dict(size=font_size),
+        # at the top of the figure; Plotly lifts a title of several lines by about one line above
+        # its anchor (measured in chromium), so the anchor goes down by as much (else it is clipped)
+        title=dict(text=text, font=dict(size=title_size), x=0, xanchor="left", xref="paper",
+                   y=1 - (6 + (0.9 * title_size if lines > 1 else 0)) / (fig.layout.height or 450),
+                   yanchor="top", yref="container"),
+        hoverlabel=dict(font=dict(size=font_size)),
+        legend=dict(font=dict(size=font_size)),
+    )
+    fig.update_layout(margin=dict(t=int(lines * title_size * 1.3 + 14 + top)))
+    fig.update_xaxes(tickfont=dict(size=font_size), title_font=dict(size=font_size), automargin=True)
+    fig.update_yaxes(tickfont=dict(size=font_size), title_font=dict(size=font_size), automargin=True)
+    fig.update_traces(colorbar=dict(tickfont=dict(size=font_size)), selector=dict(type="heatmap"))
+    return fig
+
+
+def x_ticks(x: list[str], tokens: list[str], font_size: int = FONT, width: int = WIDTH) -> dict:
+    """The x axis of a tokens chart: category axis, labels thinned so that they never overlap."""
+    labels = [plotly_safe(tok) for tok in tokens]
+    every = tick_every(labels, font_size, width)
+    return dict(tickvals=x[::every], ticktext=labels[::every], type="category")
+
+
 def cursor_shape(step: int) -> dict:
     return dict(
         type="rect",
@@ -94,9 +165,13 @@ def heatmap_figure(
     range_label: str | None = None,
     words: dict[str, str] | None = None,
     kind: str | None = None,
+    font_size: int = FONT,
+    width: int = WIDTH,
 ) -> go.Figure:
     """Units (rows, in ``unit_order``) × tokens (columns) heatmap of one gate, cursor at ``step``.
-    ``kind``: the gate's kind in its cell's spec (default: the kind its key has in most cells)."""
+    ``kind``: the gate's kind in its cell's spec (default: the kind its key has in most cells).
+    ``font_size``: every text of the chart (≥ 20 when presenting); ``width``: about how wide the
+    chart is drawn (px), to thin the x labels and wrap the title."""
     words = words or WORDS
     range_label = range_label or words["range"]
     style = GATE_STYLES.get(gate, GateStyle(gate, "tanh"))
@@ -110,8 +185,6 @@ def heatmap_figure(
     x = step_labels(tokens)
     y = [words["unit"].format(unit=u) for u in order]
     z = np.ascontiguousarray(values.T[order], dtype=np.float32)  # (H, T)
-    every = max(1, math.ceil(steps / MAX_TICK_LABELS))
-    ticktext = [plotly_safe(tok) for tok in tokens[::every]]
     fig = go.Figure(
         go.Heatmap(
             z=z,
@@ -125,16 +198,15 @@ def heatmap_figure(
         )
     )
     fig.update_layout(
-        title=dict(text=html.escape(label, quote=False), font=dict(size=15)),
         height=height or int(min(460, max(220, 90 + 2.2 * hidden))),
-        margin=dict(l=60, r=10, t=40, b=40),
+        margin=dict(l=60, r=10, b=40),
         shapes=[cursor_shape(step)],
         meta={"gatescope": "heatmap", "gate": gate},
-        xaxis=dict(tickvals=x[::every], ticktext=ticktext, tickangle=0, type="category"),
+        xaxis=x_ticks(x, tokens, font_size, width - 8 * font_size),
         yaxis=dict(autorange="reversed", type="category", showticklabels=hidden <= 64),
         uirevision=gate,
     )
-    return fig
+    return readable(fig, label, font_size, width)
 
 
 def outputs_figure(
@@ -144,10 +216,13 @@ def outputs_figure(
     step: int,
     title: str,
     words: dict[str, str] | None = None,
+    font_size: int = FONT,
+    width: int = WIDTH,
 ) -> go.Figure:
     """Class probabilities (labels × tokens, fixed [0, 1]) with the same cursor as the gates."""
     words = words or WORDS
-    fig = heatmap_figure(outputs, tokens, gate="p", step=step, title=title, words=words)
+    fig = heatmap_figure(outputs, tokens, gate="p", step=step, title=title, words=words,
+                         font_size=font_size, width=width)
     fig.update_traces(
         y=[plotly_safe(label) for label in labels],
         zmin=0.0,
@@ -155,8 +230,9 @@ def outputs_figure(
         colorscale=SEQUENTIAL,
         hovertemplate=words["step"] + " %{x}<br>%{y}<br>p = %{z:.3f}<extra></extra>",
     )
-    fig.update_layout(height=int(min(360, 90 + 28 * len(labels))), yaxis=dict(showticklabels=True))
-    return fig
+    fig.update_layout(height=int(min(360, 60 + 5 * font_size + 2 * font_size * len(labels))),
+                      yaxis=dict(showticklabels=True))
+    return readable(fig, title, font_size, width)  # again: the title's place depends on the height
 
 
 def series_figure(
@@ -167,6 +243,8 @@ def series_figure(
     title: str,
     y_title: str,
     words: dict[str, str] | None = None,
+    font_size: int = FONT,
+    width: int = WIDTH,
 ) -> go.Figure:
     """A per-step value against the truth, for value heads and for p(actual next character)."""
     words = words or WORDS
@@ -178,20 +256,17 @@ def series_figure(
     if np.isfinite(actual_next).any():
         fig.add_trace(go.Scatter(x=x, y=actual_next, mode="lines", name=html.escape(words["actual"]),
                                  line=dict(dash="dot"), hovertemplate=hover))
-    every = max(1, math.ceil(len(tokens) / MAX_TICK_LABELS))
     fig.update_layout(
-        title=dict(text=html.escape(title, quote=False), font=dict(size=15)),
-        height=260,
-        margin=dict(l=60, r=10, t=40, b=40),
+        height=200 + 4 * font_size,
+        margin=dict(l=60, r=10, b=40),
         shapes=[cursor_shape(step)],
         meta={"gatescope": "heatmap", "gate": "output"},
-        xaxis=dict(tickvals=x[::every], ticktext=[plotly_safe(t) for t in tokens[::every]],
-                   type="category"),
+        xaxis=x_ticks(x, tokens, font_size, width - 4 * font_size),
         yaxis=dict(title=y_title),
-        legend=dict(orientation="h", y=1.12, x=1, xanchor="right"),
+        legend=dict(orientation="h", y=1.0, yanchor="bottom", x=1, xanchor="right"),
         uirevision="output",
     )
-    return fig
+    return readable(fig, title, font_size, width, top=int(1.6 * font_size))
 
 
 def unit_order(gates: dict[str, np.ndarray], how: str, by: str = "h", kind: str | None = None
@@ -224,6 +299,9 @@ def lines_figure(
     log: bool = False,
     mark: int | None = None,
     words: dict[str, str] | None = None,
+    font_size: int = FONT,
+    width: int = WIDTH,
+    height: int | None = None,
 ) -> go.Figure:
     """One line per series over the tokens (e.g. gradient norms of RNN, GRU and LSTM)."""
     words = words or WORDS
@@ -233,19 +311,17 @@ def lines_figure(
         fig.add_trace(go.Scatter(
             x=x, y=values, mode="lines+markers", name=html.escape(name),
             hovertemplate=words["step"] + " %{x}<br>%{y:.3g}<extra>%{fullData.name}</extra>"))
-    every = max(1, math.ceil(len(tokens) / MAX_TICK_LABELS))
+    legend_rows = math.ceil(sum(text_em(n) + 3 for n in series) * font_size / max(width, 100))
     fig.update_layout(
-        title=dict(text=html.escape(title, quote=False), font=dict(size=15)),
-        height=340,
-        margin=dict(l=60, r=10, t=50, b=40),
-        xaxis=dict(tickvals=x[::every], ticktext=[plotly_safe(t) for t in tokens[::every]],
-                   type="category"),
+        height=height or 340,
+        margin=dict(l=60, r=10, b=40),
+        xaxis=x_ticks(x, tokens, font_size, width - 4 * font_size),
         yaxis=dict(title=y_title, type="log" if log else "linear"),
-        legend=dict(orientation="h", y=1.1, x=1, xanchor="right"),
+        legend=dict(orientation="h", y=1.0, yanchor="bottom", x=1, xanchor="right"),
         shapes=[cursor_shape(mark)] if mark is not None else [],
         meta={"gatescope": "lines"},
     )
-    return fig
+    return readable(fig, title, font_size, width, top=int(legend_rows * 1.5 * font_size))
 
 
 def matrix_figure(
@@ -253,18 +329,20 @@ def matrix_figure(
     tokens: list[str],
     title: str,
     hover: str,
+    font_size: int = FONT,
+    width: int = WIDTH,
+    height: int = 420,
 ) -> go.Figure:
     """A token × token triangle on the fixed [0, 1] scale (e.g. how much of step s survives at t)."""
     x = step_labels(tokens)
     fig = go.Figure(go.Heatmap(z=np.asarray(values, np.float32), x=x, y=x, zmin=0.0, zmax=1.0,
                                colorscale=SEQUENTIAL, hovertemplate=hover + "<extra></extra>"))
-    every = max(1, math.ceil(len(tokens) / MAX_TICK_LABELS))
-    ticks = dict(tickvals=x[::every], ticktext=[plotly_safe(t) for t in tokens[::every]],
-                 type="category")
+    ticks = x_ticks(x, tokens, font_size, width - 8 * font_size)
+    y_every = tick_every(["x"] * len(tokens), font_size, height - 6 * font_size)  # one line per label
     fig.update_layout(
-        title=dict(text=html.escape(title, quote=False), font=dict(size=15)),
-        height=420, margin=dict(l=60, r=10, t=50, b=40),
-        xaxis=ticks, yaxis=dict(**ticks, autorange="reversed"),
+        height=height, margin=dict(l=60, r=10, b=40),
+        xaxis=ticks, yaxis=dict(tickvals=x[::y_every], ticktext=[plotly_safe(t) for t in tokens[::y_every]],
+                                type="category", autorange="reversed"),
         meta={"gatescope": "matrix"},
     )
-    return fig
+    return readable(fig, title, font_size, width)

@@ -5,6 +5,7 @@ Run from the project root: ``python -m streamlit run app/gatescope.py``.
 
 from __future__ import annotations
 
+import html
 import sys
 from pathlib import Path
 
@@ -14,8 +15,7 @@ if str(ROOT) not in sys.path:  # `streamlit run app/gatescope.py` puts only app/
 
 import streamlit as st  # noqa: E402
 
-from app import urlstate  # noqa: E402
-from app.presentation import presentation_ui  # noqa: E402
+from app import presentation, urlstate  # noqa: E402
 from app.sidebar import card_ui, language_ui, model_ui, upload_ui  # noqa: E402
 from app.views import (  # noqa: E402
     compare,
@@ -50,11 +50,12 @@ def main() -> None:
     urlstate.start()
     link_notice = st.container()  # what the link held that the page could not use (end of run)
     L = language_ui()
+    presentation.start()
     view = view_picker_ui(L)
-    presenting = presentation_ui(L)
-    if not presenting:
-        st.title(L["title"])
-        st.caption(L["tagline"])
+    presenting = presentation.presentation_ui(L, {k: L["views"][k] for k in VIEWS})
+    if not presenting:  # one line, so that the first screen is the view's chart
+        st.html(f'<p class="gs-header"><b>{html.escape(L["title"])}</b>'
+                f'<span>{html.escape(L["tagline"])}</span></p>')
     uploaded = upload_ui(L)
     model = uploaded or model_ui(L)
     if model is not None:

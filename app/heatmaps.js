@@ -45,10 +45,13 @@ function currentStep(data) {
   return Math.max(0, Math.min(data.x.length - 1, t));
 }
 
-// Tick labels that fit: at least ~1.6 em of plot width per label, never overlapping.
+// Tick labels that fit: the longest label plus one em of plot width each, never overlapping.
 function ticks(data, widthPx) {
   const n = data.x.length, font = data.font;
-  const every = Math.max(1, Math.ceil((n * 1.6 * font) / Math.max(widthPx, 100)));
+  // the longest label plus one em of gap (wide CJK characters 1 em, others ~0.6 em)
+  const em = (s) => Array.from(String(s)).reduce((w, ch) => w + (/[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/.test(ch) ? 1 : 0.6), 0);
+  const per = font * (1 + data.ticktext.reduce((m, s) => Math.max(m, em(s.replace(/&[a-z]+;|&#\d+;/g, "x"))), 0.6));
+  const every = Math.max(1, Math.ceil((n * per) / Math.max(widthPx, 100)));
   const vals = [], text = [];
   for (let k = 0; k < n; k += every) { vals.push(data.x[k]); text.push(data.ticktext[k]); }
   return [vals, text];
@@ -58,7 +61,8 @@ function figure(data, panel, step, widthPx) {
   const [tickvals, ticktext] = ticks(data, widthPx);
   const rows = panel.shape[0];
   const font = data.font;
-  const rowPx = Math.max(10, Math.min(22, Math.floor(560 / Math.max(rows, 1))));
+  const rowsPx = data.max_height ? data.max_height - 40 - 3 * font - 2 * font : 560;  // room for the rows
+  const rowPx = Math.max(data.max_height ? 8 : 10, Math.min(22, Math.floor(rowsPx / Math.max(rows, 1))));
   const showRows = rows <= 64;
   const trace = {
     type: "heatmap",
@@ -74,6 +78,7 @@ function figure(data, panel, step, widthPx) {
   };
   const layout = {
     title: { text: panel.title, font: { size: font + 2 }, x: 0, xanchor: "left", xref: "paper",
+      y: 1, yref: "container", yanchor: "top", pad: { t: 6 },  // inside the figure, never clipped
       automargin: true },
     font: { size: font },
     height: rows * rowPx + 40 + 3 * font,

@@ -69,6 +69,7 @@ def heatmap_payload(
     words: dict[str, str],  # "unit" ({unit}), "step", "range" ({bound}): app.i18n.chart_words
     font_size: int = 14,
     columns: int = 2,
+    max_height: int | None = None,  # px per chart: rows shrink (to 8 px) to fit; None: 560 px of rows
 ) -> dict:
     """Everything the heatmaps component draws for one sentence."""
     out = {
@@ -80,6 +81,7 @@ def heatmap_payload(
         "row_labels": [html.escape(words["unit"].format(unit=u), quote=False) for u in rows],
         "font": int(font_size),
         "columns": int(columns),
+        "max_height": None if max_height is None else int(max_height),
         "step_word": html.escape(words["step"], quote=False),
         "panels": [],
     }

@@ -260,8 +260,8 @@ export default function (component) {
 
   // controls
   const controls = el("div", "gs-controls");
-  const prev = el("button", "", "◀"); prev.title = L.prev; prev.setAttribute("aria-label", L.prev);
-  const play = el("button", "", "▶"); play.title = L.play; play.setAttribute("aria-label", L.play);
+  const prev = el("button", "", "|◀"); prev.title = L.prev; prev.setAttribute("aria-label", L.prev);
+  const play = el("button", "gs-play", "▶"); play.title = L.play; play.setAttribute("aria-label", L.play);
   const next = el("button", "", "▶|"); next.title = L.next; next.setAttribute("aria-label", L.next);
   prev.dataset.testid = "gs-prev"; next.dataset.testid = "gs-next"; play.dataset.testid = "gs-play";
   const slider = el("input"); slider.type = "range"; slider.min = "0"; slider.max = String(Math.max(0, T - 1));
@@ -365,9 +365,11 @@ export default function (component) {
 
   let timer = null;
   function stop() { clearInterval(timer); timer = null; play.textContent = "▶"; play.title = L.play; }
+  // Glyphs are from DejaVu Sans, which Debian's chromium has: ⏸ (U+23F8) is in no default font.
+  const PAUSE = "❚❚";
   function start() {
     if (state.step >= T - 1) setStep(0);
-    play.textContent = "⏸"; play.title = L.pause;
+    play.textContent = PAUSE; play.title = L.pause;
     timer = setInterval(() => { if (state.step >= T - 1) stop(); else setStep(state.step + 1); }, 1000 / state.speed);
   }
   play.addEventListener("click", () => (timer ? stop() : start()));
@@ -398,7 +400,7 @@ export default function (component) {
   observer.observe(document.body, { childList: true, subtree: true });
 
   setStep(state.step, false);
-  if (data.autoplay && !state.autoplayed) { state.autoplayed = true; start(); }
+  if (data.present) root.classList.add("gs-present");  // a projector: a big Play, waiting for the teacher
   return () => {
     stop();
     clearTimeout(syncTimer);

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import streamlit as st
 
-from app import urlstate
+from app import presentation, urlstate
 
 HERE = Path(__file__).parent
 _component = st.components.v2.component(
     "gatescope_stepper",
-    css=(HERE / "stepper.css").read_text("utf-8"),
+    css=(HERE / "stepper.css").read_text("utf-8") + (HERE / "stepper_present.css").read_text("utf-8"),
     js=(HERE / "stepper.js").read_text("utf-8"),
 )
 
@@ -38,6 +38,7 @@ def anchor_step(view_key: tuple, seq: str) -> int:
 
 def synced_stepper(payload: dict) -> int:
     """Mount the stepper for ``payload["seq"]``; keep the server's step and the link in sync."""
+    payload = {**payload, "present": presentation.presenting()}  # a big Play on a projector
     step = stepper_ui(payload, key=f"stepper-{payload['seq']}")
     if step is not None:
         st.session_state["step"] = step

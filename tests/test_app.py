@@ -87,7 +87,9 @@ def test_every_model_draws_every_gate(model_id):
     maps = heatmaps(at)
     dirs = 2 if card["architecture"]["bidirectional"] else 1
     assert len(maps) == len(GRID[cell]) * dirs
-    assert [m["layout"]["meta"]["gate"] for m in maps][::dirs] == list(GRID[cell])
+    # the featured heatmap (the gate the units are ordered by: h) first, beside the stepper; then
+    # the rest of the cell's grid in its order
+    assert [m["layout"]["meta"]["gate"] for m in maps][::dirs] == ["h"] + [g for g in GRID[cell] if g != "h"]
     for m in maps:
         gate, trace = m["layout"]["meta"]["gate"], m["data"][0]
         assert trace["type"] == "heatmap"
@@ -170,7 +172,8 @@ def test_language_switch():
     at = fresh()
     at.radio(key="lang").set_value("zh").run()
     assert not at.exception
-    assert at.title[0].value.startswith("Gatescope")
+    header = [h.proto.body for h in at.get("html") if h.proto.body.startswith("<p class=\"gs-header\"")]
+    assert len(header) == 1 and "Gatescope" in header[0] and "输入一句话" in header[0], header
     assert "句子" in [t.label for t in at.text_area]
 
 

@@ -8,9 +8,10 @@ import numpy as np
 import streamlit as st
 
 import cells
-from app import charts, zoo
+from app import charts, presentation, zoo
 from app.i18n import arch_name, chart_words, model_metrics
 from app.payload import sequence_id, tokens_only_payload
+from app.presentation import controls_container, presenting
 from app.sentence import sentence_ui, traced
 from app.stepper import anchor_step, synced_stepper
 from cells.registry import SPECS
@@ -39,10 +40,15 @@ def siblings(model: cells.Model) -> list[cells.Model]:
     return [zoo.load_model(e.id, folder) for e in entries] or [model]
 
 
+STEPPER_HEIGHT = 190  # px: the token strip and the buttons, presenting
+HEADING_HEIGHT = 48  # px: a role's heading, presenting
+
+
 def render(model: cells.Model, L: dict) -> None:
     V = L["compare"]
-    st.caption(V["how"])
-    reading = sentence_ui(model, L)
+    present = presenting()
+    with controls_container(L):
+        reading = sentence_ui(model, L)
     if reading is None:
         return
     text = reading.text
@@ -53,14 +59,15 @@ def render(model: cells.Model, L: dict) -> None:
     anchor = anchor_step((seq,), seq)
     compact = model.card.tokenizer.kind == "char"
     synced_stepper(tokens_only_payload(tokens, seq, anchor, L["stepper"], compact))
-    cols = st.columns(len(models))
-    for col, m in zip(cols, models, strict=True):
-        col.markdown(f"**{arch_name(L, zoo.arch_of(m.card))}** — "
-                     f"{model_metrics(L, m.id, m.card.metric_summary)}")
-    for role, by_cell in ROLES.items():
-        if not any(by_cell.get(m.recurrent.cell) for m in models):
-            continue
-        st.markdown(f"#### {V['roles'][role]}")
+    roles = [role for role, by_cell in ROLES.items() if any(by_cell.get(m.recurrent.cell) for m in models)]
+    if present:  # one role, as large as the projector allows; the others in the controls
+        with controls_container(L):
+            roles = [st.radio(V["role"], roles, key="cmp_role", format_func=V["roles"].get)]
+    height = presentation.chart_height(STEPPER_HEIGHT + HEADING_HEIGHT, 300)
+    width = presentation.content_width(1 / len(models))
+    for role in roles:
+        by_cell = ROLES[role]
+        st.markdown(f"**{V['roles'][role]}**")
         cols = st.columns(len(models))
         for col, m, tr in zip(cols, models, traces, strict=True):
             gate = by_cell.get(m.recurrent.cell)
@@ -68,8 +75,17 @@ def render(model: cells.Model, L: dict) -> None:
                 col.caption(V["missing"][role].format(cell=arch_name(L, m.recurrent.cell)))
                 continue
             name, values = role_values(tr, gate)
-            fig = charts.heatmap_figure(values, tr.tokens, name, anchor, height=260,
+            fig = charts.heatmap_figure(values, tr.tokens, name, anchor, height=height,
                                         title=f"{arch_name(L, m.recurrent.cell)}: "
                                         f"{L['gate_titles'][name]}", words=chart_words(L),
-                                        kind=m.recurrent.spec.kind(name))
+                                        kind=m.recurrent.spec.kind(name),
+                                        font_size=presentation.font_size(), width=width)
             col.plotly_chart(fig, key=f"cmp-{role}-{m.id}", theme=None, config={"displaylogo": False})
+    if present:
+        return
+    cols = st.columns(len(models))  # below the charts: the first screen shows the first row of them
+    for col, m in zip(cols, models, strict=True):
+        col.markdown(f"**{arch_name(L, zoo.arch_of(m.card))}** — "
+                     f"{model_metrics(L, m.id, m.card.metric_summary)}")
+    with st.expander(L["how_to_read"]):
+        st.markdown(V["how"])

@@ -8,13 +8,13 @@ import numpy as np
 import streamlit as st
 
 import cells
-from app import charts, export, heatmaps, urlstate
+from app import charts, export, heatmaps, presentation, urlstate
 from app.colour import text_colour, value_colour
 from app.heatmaps_ui import heatmaps_ui
 from app.i18n import chart_words, label_name
 from app.labels import html_safe
 from app.payload import sequence_id, step_captions, stepper_payload
-from app.presentation import controls_container
+from app.presentation import controls_container, presenting
 from app.sentence import sentence_ui
 from app.stepper import anchor_step, synced_stepper
 from cells.registry import SPECS
@@ -90,10 +90,14 @@ def shown(gates: dict[str, np.ndarray], key: str, convention: str) -> tuple[str,
     return key, gates[key]
 
 
-def gates_ui(model: cells.Model, trace: cells.Trace, view: View, anchor: int, seq: str, L: dict) -> None:
-    st.subheader(L["gates_heading"])
-    if len(view.directions) > 1:
-        st.caption(L["bidi_note"])
+def gates_ui(model: cells.Model, trace: cells.Trace, view: View, anchor: int, seq: str, L: dict,
+             keys: tuple[str, ...] | None = None, key: str = "heatmaps-explorer",
+             columns: int = 2, max_height: int | None = None) -> None:
+    """The heatmaps of the gates ``keys`` (default: the cell's whole grid) in one component."""
+    if key == "heatmaps-explorer":
+        st.subheader(L["gates_heading"])
+        if len(view.directions) > 1:
+            st.caption(L["bidi_note"])
     spec = model.recurrent.spec
     gates = trace.gates(view.layer, view.directions[0])
     order = charts.unit_order(gates, view.order, view.order_by, spec.kind(view.order_by))
@@ -103,37 +107,40 @@ def gates_ui(model: cells.Model, trace: cells.Trace, view: View, anchor: int, se
                                 None if view.all_units else heatmaps.DEFAULT_ROWS)
     names = {0: L["forward"], 1: L["backward"]}
     panels = []
-    for key in spec.grid:
+    for gate in spec.grid if keys is None else keys:
         for direction in view.directions:
-            name, values = shown(trace.gates(view.layer, direction), key, view.convention)
+            name, values = shown(trace.gates(view.layer, direction), gate, view.convention)
             title = L["gate_titles"][name]
             if model.recurrent.bidirectional:
                 title += f" · {names[direction]}"
-            panels.append(heatmaps.Panel(f"{key}-{direction}", name, spec.kind(name), title, values))
+            panels.append(heatmaps.Panel(f"{gate}-{direction}", name, spec.kind(name), title, values))
+    if not panels:
+        return
     payload = heatmaps.heatmap_payload(
         panels, trace.tokens, rows, seq, anchor, chart_words(L),
-        font_size=20 if st.session_state.get("present") else 14,
+        font_size=presentation.font_size(), columns=columns, max_height=max_height,
     )
-    heatmaps_ui(payload, key="heatmaps-explorer")
+    heatmaps_ui(payload, key=key)
 
 
 def output_ui(model: cells.Model, trace: cells.Trace, anchor: int, L: dict) -> None:
     out, kind = trace.outputs, model.card.head_kind
     if out is None or len(trace.tokens) == 0:
         return
+    look = dict(words=chart_words(L), font_size=presentation.font_size(),
+                width=presentation.content_width())
     if kind == "value":
         nxt = np.array([cells.tokenize.parse_number(tok) for tok in trace.tokens[1:]] + [np.nan])
         fig = charts.series_figure(out[:, 0], nxt, trace.tokens, anchor, L["output_chart"],
-                                   L["stepper"]["output_value"], words=chart_words(L))
+                                   L["stepper"]["output_value"], **look)
     elif kind == "next_token":
         nxt = np.array(trace.token_ids[1:] + [-1])
         p = np.where(nxt >= 0, out[np.arange(len(nxt)), np.maximum(nxt, 0)], np.nan)
         fig = charts.series_figure(p, np.full(len(p), np.nan), trace.tokens, anchor, L["p_next"], "p",
-                                   words=chart_words(L))
+                                   **look)
     else:
         labels = [label_name(L, lab) for lab in model.card.output_labels]
-        fig = charts.outputs_figure(out, trace.tokens, labels, anchor, L["output_chart"],
-                                    words=chart_words(L))
+        fig = charts.outputs_figure(out, trace.tokens, labels, anchor, L["output_chart"], **look)
     st.plotly_chart(fig, key="outputs", theme=None, config={"displaylogo": False})
 
 
@@ -153,14 +160,23 @@ def unit_text_ui(trace: cells.Trace, view: View, L: dict) -> None:
             + "".join(spans) + "</div>")
 
 
+# The first screen (1280×720): the sentence, then the most telling heatmap (the gate the units are
+# ordered by: h by default) beside the stepper; below it every other gate, the output over the
+# sentence, the unit's text, and the less-used controls. Presenting: the heatmap and the stepper
+# only, filling the projector; the sentence and the controls in the bar's popover.
+FEATURED_HEIGHT = 400  # px: the featured heatmap in normal mode, inside the first screen
+COLUMNS = (11, 9)  # featured heatmap | stepper
+
+
 def render(model: cells.Model, L: dict) -> None:
-    with st.expander(L["how_to_read"]):
-        st.markdown(L["explorer_how"])
+    present = presenting()
     with controls_container(L):
         reading = sentence_ui(model, L)
-        if reading is None:
-            return
-        text, trace = reading.text, reading.trace
+    if reading is None:
+        return
+    text, trace = reading.text, reading.trace
+    charts_area, below = st.container(), st.container()
+    with controls_container(L) if present else below:  # their values are needed by every chart
         view = view_ui(model, trace, L)
     seq = sequence_id(model.id, text)
     view_key = (seq, view.layer, view.directions, view.order, view.order_by, view.convention)
@@ -170,14 +186,26 @@ def render(model: cells.Model, L: dict) -> None:
                               present=bool(st.session_state.get("present")))
     if (payload.get("out") or {}).get("kind") == "classes":  # class names in the page's language
         payload["out"]["labels"] = [label_name(L, str(lab)) for lab in payload["out"]["labels"]]
-    if st.session_state.get("present"):  # projector: autoplay with a caption at every step
+    if present:  # projector: a caption at every step (Play waits for the teacher)
         payload["captions"] = step_captions(trace, view.layer, view.directions[0], L["stepper"])
-        payload["autoplay"] = True
-    synced_stepper(payload)
-    gates_ui(model, trace, view, anchor, seq, L)
-    output_ui(model, trace, anchor, L)
-    unit_text_ui(trace, view, L)
-    export_ui(model, trace, text, L)
+    featured = (view.order_by,) if view.order_by in model.recurrent.spec.grid else ()
+    with charts_area:
+        left, right = st.columns(COLUMNS)
+        with left:
+            gates_ui(model, trace, view, anchor, seq, L, keys=featured, key="heatmaps-featured",
+                     columns=1, max_height=presentation.chart_height(0, FEATURED_HEIGHT))
+        with right:
+            synced_stepper(payload)
+        if present:
+            return
+        rest = tuple(g for g in model.recurrent.spec.grid if g not in featured)
+        gates_ui(model, trace, view, anchor, seq, L, keys=rest)
+        output_ui(model, trace, anchor, L)
+        unit_text_ui(trace, view, L)
+    with below:
+        with st.expander(L["how_to_read"]):
+            st.markdown(L["explorer_how"])
+        export_ui(model, trace, text, L)
 
 
 def export_ui(model: cells.Model, trace: cells.Trace, text: str, L: dict) -> None:

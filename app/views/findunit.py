@@ -10,8 +10,9 @@ import numpy as np
 import streamlit as st
 
 import cells
-from app import charts
+from app import charts, presentation
 from app.i18n import chart_words, notable_text, task_name
+from app.presentation import controls_container, presenting
 from app.sentence import sentence_ui
 from cells import probe, tasks
 
@@ -21,6 +22,7 @@ VARIABLES: dict[str, list[tuple[str, Callable]]] = {
     for task in tasks.tasks_with_hidden_variables()
 }
 TOP = 10
+CHOICE_HEIGHT = 140  # px: the variable's choice and the button, presenting
 
 
 def ranking(trace: cells.Trace, target: np.ndarray, layer: int, direction: int
@@ -40,14 +42,14 @@ def show_in_explorer(model_id: str, cell: str, gate: str, unit: int) -> None:
 
 def render(model: cells.Model, L: dict) -> None:
     V = L["findunit"]
-    with st.expander(L["how_to_read"]):
-        st.markdown(V["how"])
+    present = presenting()
     task = model.card.task
     variables = VARIABLES.get(task)
     if not variables:
         st.info(V["no_variable"].format(tasks=V["list_sep"].join(task_name(L, k, k) for k in VARIABLES)))
         return
-    reading = sentence_ui(model, L)
+    with controls_container(L):
+        reading = sentence_ui(model, L)
     if reading is None:
         return
     trace = reading.trace
@@ -67,8 +69,12 @@ def render(model: cells.Model, L: dict) -> None:
     words = chart_words(L)
     series = {V["variables"][name] + f" (× {scale:.2g})": target * scale,
               f"{L['gate_titles'][gate]} · {words['unit'].format(unit=unit)}": values}
-    st.plotly_chart(charts.lines_figure(series, trace.tokens, V["chart"], "", words=words), key="fu-chart",
-                    theme=None, config={"displaylogo": False})
+    fig = charts.lines_figure(series, trace.tokens, V["chart"], "", words=words,
+                              font_size=presentation.font_size(), width=presentation.content_width(),
+                              height=presentation.chart_height(CHOICE_HEIGHT, 360))
+    st.plotly_chart(fig, key="fu-chart", theme=None, config={"displaylogo": False})
+    if present:  # the projector shows the chart; the table is one click away in the page
+        return
     st.markdown(f"**{V['table']}**")
     st.table([{V["cols"][0]: L["gate_titles"][g], V["cols"][1]: u, V["cols"][2]: f"{r:+.3f}"}
               for g, u, _, r in rows[:TOP]])
@@ -78,3 +84,5 @@ def render(model: cells.Model, L: dict) -> None:
             V["notable"].format(unit=words["unit"].format(unit=n.unit),
                                 what=notable_text(L, model.id, n.unit, n.what))
             for n in notable))
+    with st.expander(L["how_to_read"]):
+        st.markdown(V["how"])

@@ -8,13 +8,16 @@ import numpy as np
 import streamlit as st
 
 import cells
-from app import charts, urlstate, zoo
+from app import charts, presentation, urlstate, zoo
 from app.i18n import arch_name, chart_words, label_name
+from app.presentation import controls_container, presenting
 from app.sentence import sentence_ui, tokens_of, traced
 from app.views.compare import siblings
 from cells.gradients import input_gradient_norms
 
 MAX_GRADIENT_TOKENS = 400
+SLIDER_HEIGHT = 90  # px: the step slider, presenting
+NOTE_HEIGHT = 40  # px: the caption under the chart, presenting
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
@@ -30,9 +33,9 @@ def gradient_norms(model_id: str, text: str, step: int, _model: cells.Model) -> 
 
 def render(model: cells.Model, L: dict) -> None:
     V = L["gradients"]
-    with st.expander(L["how_to_read"]):
-        st.markdown(V["how"])
-    reading = sentence_ui(model, L)
+    present = presenting()
+    with controls_container(L):
+        reading = sentence_ui(model, L)
     if reading is None:
         return
     text = reading.text
@@ -58,11 +61,17 @@ def render(model: cells.Model, L: dict) -> None:
             labels = m.card.output_labels
             notes.append(f"{name}: {label_name(L, labels[output]) if output < len(labels) else output}")
     fig = charts.lines_figure(series, trace.tokens[: step + 1], V["chart"].format(step=step),
-                              V["y"], log=True, mark=step, words=chart_words(L))
+                              V["y"], log=True, mark=step, words=chart_words(L),
+                              font_size=presentation.font_size(), width=presentation.content_width(),
+                              height=presentation.chart_height(SLIDER_HEIGHT + NOTE_HEIGHT, 360))
     st.plotly_chart(fig, key="gradients", theme=None, config={"displaylogo": False})
     if notes:
         st.caption(V["target_note"] + " " + " · ".join(notes))
+    if present:  # the projector shows the gradients; the lifetimes are one click away in the page
+        return
     lifetime_ui(models, text, L)
+    with st.expander(L["how_to_read"]):
+        st.markdown(V["how"])
 
 
 def lifetime_ui(models: list[cells.Model], text: str, L: dict) -> None:
@@ -77,7 +86,8 @@ def lifetime_ui(models: list[cells.Model], text: str, L: dict) -> None:
         trace = traced(m.id, text, m)
         matrix = lifetime_mean(trace, 0, 0).T  # (T, T): row t read at, column s written at
         name = arch_name(L, zoo.arch_of(m.card))
-        fig = charts.matrix_figure(np.tril(matrix), trace.tokens, f"{name}", V["lifetime_hover"])
+        fig = charts.matrix_figure(np.tril(matrix), trace.tokens, f"{name}", V["lifetime_hover"],
+                                   width=presentation.content_width(1 / max(1, len(gated))))
         col.plotly_chart(fig, key=f"lifetime-{m.id}", theme=None, config={"displaylogo": False})
     if len(gated) < len(models):  # a cell with no keep gate (the vanilla RNN)
         st.caption(V["lifetime_rnn"])

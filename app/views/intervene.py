@@ -7,14 +7,16 @@ import numpy as np
 import streamlit as st
 
 import cells
-from app import charts, urlstate
+from app import charts, presentation, urlstate
 from app.i18n import chart_words, label_name
 from app.iv_link import link_value, parse_link, value_range  # noqa: F401  (parse_link: the link's reader)
+from app.presentation import controls_container, presenting
 from app.sentence import sentence_ui
 from cells.intervene import CLAMPABLE, Clamp, trace_clamped
 from cells.registry import SPECS
 
 KEY = "clamps"
+OUTPUTS_HEIGHT = 230  # px: the outputs before and after, presenting
 
 
 def _presets() -> dict[str, tuple[set[str], list[tuple[str, float]]]]:
@@ -77,61 +79,81 @@ def editor_ui(model: cells.Model, steps: int, L: dict) -> list[dict]:
 
 
 def render(model: cells.Model, L: dict) -> None:
+    """The sentence, then the outputs over it (before, and after the interventions), then the
+    presets and the editor, then each gate before and after. Presenting: the outputs and the
+    clamped gate before and after fill the projector; the editor is in the controls."""
     V = L["intervene"]
-    with st.expander(L["how_to_read"]):
-        st.markdown(V["how"])
+    present = presenting()
     rec = model.recurrent
     restored = parse_link(urlstate.take("iv"), rec.spec, rec.hidden_size)
     if restored is not None:  # what the link held that the widgets could not: dropped, and said
         st.session_state[KEY], st.session_state[f"iv_zero-{model.id}"], dropped = restored
         for where, bad in dropped:
             urlstate.drop(f"iv.{where}" if where != "iv" else "iv", bad)
-    reading = sentence_ui(model, L)
+    with controls_container(L):
+        reading = sentence_ui(model, L)
     if reading is None:
         return
     text, before = reading.text, reading.trace
-    clamps = editor_ui(model, before.steps, L)
-    zero = st.multiselect(V["zero"], list(range(rec.hidden_size)), key=f"iv_zero-{model.id}")
+    outputs_area = st.container()  # first: a chart in the first screen, above the editor
+    with controls_container(L):
+        clamps = editor_ui(model, before.steps, L)
+        zero = st.multiselect(V["zero"], list(range(rec.hidden_size)), key=f"iv_zero-{model.id}")
     urlstate.note("iv", link_value(clamps, zero))
-    if not clamps and not zero:
+    after = None
+    if clamps or zero:
+        spec = link_value(clamps, zero) or ""
+        after = clamped(model.id, text, spec, model, tuple(to_clamps(clamps)), tuple(zero))
+    with outputs_area:
+        outputs_ui(model, before, after, L)
+    if after is None:
         st.info(V["none"])
         return
-    st.markdown(f"**{V['active']}**")
+    if not present:
+        st.markdown(f"**{V['active']}**")
     for c in clamps:
         units = V["all"] if c["units"] is None else ", ".join(map(str, c["units"]))
         start, end = (0, before.steps) if c["steps"] is None else c["steps"]
         st.caption(V["clamp_line"].format(gate=c["gate"], value=c["value"], units=units, start=start,
                                           end=end - 1))
-    spec = link_value(clamps, zero) or ""
-    after = clamped(model.id, text, spec, model, tuple(to_clamps(clamps)), tuple(zero))
-    outputs_ui(model, before, after, L)
-    for gate in rec.gate_names:
+    gates = list(rec.gate_names)
+    if present:  # the gate clamped first (else the hidden state), before and after
+        gates = [next((c["gate"] for c in clamps if c["gate"] in gates), gates[-1])]
+    height = presentation.chart_height(OUTPUTS_HEIGHT + 40 * len(clamps), 280)
+    for gate in gates:
         cols = st.columns(2)
         for col, tr, label in ((cols[0], before, V["before"]), (cols[1], after, V["after"])):
-            fig = charts.heatmap_figure(tr.gates(0, 0)[gate], tr.tokens, gate, 0, height=280,
+            fig = charts.heatmap_figure(tr.gates(0, 0)[gate], tr.tokens, gate, 0, height=height,
                                         title=f"{L['gate_titles'][gate]} — {label}",
-                                        words=chart_words(L), kind=rec.spec.kind(gate))
+                                        words=chart_words(L), kind=rec.spec.kind(gate),
+                                        font_size=presentation.font_size(),
+                                        width=presentation.content_width(0.5))
             fig.update_layout(shapes=[])  # no cursor: this view compares whole runs
             col.plotly_chart(fig, key=f"iv-{gate}-{label}", theme=None, config={"displaylogo": False})
+    if not present:
+        with st.expander(L["how_to_read"]):
+            st.markdown(V["how"])
 
 
-def outputs_ui(model: cells.Model, before: cells.Trace, after: cells.Trace, L: dict) -> None:
+def outputs_ui(model: cells.Model, before: cells.Trace, after: cells.Trace | None, L: dict) -> None:
+    """The outputs at every step as trained and, when there is an intervention, after it."""
     V = L["intervene"]
     kind = model.card.head_kind
     if before.outputs is None:
         return
+    runs = [(V["before"], before)] + ([] if after is None else [(V["after"], after)])
     series: dict[str, np.ndarray] = {}
     if kind == "value":
-        series = {V["before"]: before.outputs[:, 0], V["after"]: after.outputs[:, 0]}
+        series = {name: tr.outputs[:, 0] for name, tr in runs}
     elif kind == "classes":
         for k, raw in enumerate(model.card.output_labels):
-            label = label_name(L, str(raw))
-            series[f"{label} · {V['before']}"] = before.outputs[:, k]
-            series[f"{label} · {V['after']}"] = after.outputs[:, k]
+            for name, tr in runs:
+                series[f"{label_name(L, str(raw))} · {name}"] = tr.outputs[:, k]
     else:
         nxt = np.array(before.token_ids[1:] + [0])
-        rows = np.arange(len(nxt))
-        series = {f"{L['p_next']} · {V['before']}": before.outputs[rows, nxt],
-                  f"{L['p_next']} · {V['after']}": after.outputs[rows, nxt]}
-    fig = charts.lines_figure(series, before.tokens, V["outputs"], "", words=chart_words(L))
+        series = {f"{L['p_next']} · {name}": tr.outputs[np.arange(len(nxt)), nxt] for name, tr in runs}
+    fig = charts.lines_figure(series, before.tokens, V["outputs"], "", words=chart_words(L),
+                              font_size=presentation.font_size(), width=presentation.content_width(),
+                              height=(OUTPUTS_HEIGHT if after is not None  # the gates below it
+                                      else presentation.chart_height(90, 0)) if presenting() else None)
     st.plotly_chart(fig, key="iv-outputs", theme=None, config={"displaylogo": False})

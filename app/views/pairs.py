@@ -6,9 +6,10 @@ import numpy as np
 import streamlit as st
 
 import cells
-from app import charts, urlstate
+from app import charts, presentation, urlstate
 from app.i18n import chart_words, label_name
 from app.payload import sequence_id, tokens_only_payload
+from app.presentation import controls_container, presenting
 from app.sentence import MAX_TOKENS, tokens_of, traced
 from app.stepper import anchor_step, synced_stepper
 
@@ -50,10 +51,15 @@ def pair_ui(model: cells.Model, L: dict) -> tuple[str, str]:
     return texts[0], texts[1]
 
 
+STEPPER_HEIGHT = 190  # px: the token strip and the buttons, presenting
+VERDICT_HEIGHT = 40  # px: the outputs at the last token, presenting
+
+
 def render(model: cells.Model, L: dict) -> None:
     V = L["pairs"]
-    st.caption(V["how"])
-    text_a, text_b = pair_ui(model, L)
+    present = presenting()
+    with controls_container(L):
+        text_a, text_b = pair_ui(model, L)
     tok_a, tok_b = tokens_of(model.id, text_a, model), tokens_of(model.id, text_b, model)
     if not tok_a or not tok_b:
         st.info(L["empty"])
@@ -74,13 +80,24 @@ def render(model: cells.Model, L: dict) -> None:
         st.markdown(V["verdicts"].format(
             a=", ".join(f"{lab} {p:.2f}" for lab, p in zip(labels, last_a, strict=True)),
             b=", ".join(f"{lab} {p:.2f}" for lab, p in zip(labels, last_b, strict=True))))
-    gates = [g for g in model.recurrent.gate_names]
-    cols = st.columns(2)
+    gates = list(model.recurrent.gate_names)
+    columns = 2
+    if present:  # one gate, as large as the projector allows; the others in the controls
+        with controls_container(L):
+            gates = [st.radio(V["gate"], gates, key="pair_gate", index=len(gates) - 1,
+                              format_func=L["gate_titles"].get)]
+        columns = 1
+    cols = st.columns(columns)
+    height = presentation.chart_height(STEPPER_HEIGHT + VERDICT_HEIGHT, 300)
+    width = presentation.content_width(1 / columns)
     for k, gate in enumerate(gates):
         diff = aligned(ta.gates(0, 0)[gate], tb.gates(0, 0)[gate])
         bound = charts.nice_bound(float(np.nanmax(np.abs(diff))) if np.isfinite(diff).any() else 1)
         title = V["difference"].format(gate=L["gate_titles"][gate], bound=f"{bound:g}")
-        fig = charts.heatmap_figure(np.nan_to_num(diff), tokens, gate, anchor, height=300, title=title,
-                                    words=chart_words(L))
+        fig = charts.heatmap_figure(np.nan_to_num(diff), tokens, gate, anchor, height=height, title=title,
+                                    words=chart_words(L), font_size=presentation.font_size(), width=width)
         fig.update_traces(zmin=-bound, zmax=bound, colorscale=charts.DIVERGING)
-        cols[k % 2].plotly_chart(fig, key=f"pair-{gate}", theme=None, config={"displaylogo": False})
+        cols[k % columns].plotly_chart(fig, key=f"pair-{gate}", theme=None, config={"displaylogo": False})
+    if not present:
+        with st.expander(L["how_to_read"]):
+            st.markdown(V["how"])

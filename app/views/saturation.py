@@ -9,8 +9,9 @@ import plotly.graph_objects as go
 import streamlit as st
 
 import cells
-from app import charts
+from app import charts, presentation
 from app.i18n import chart_words
+from app.presentation import controls_container, presenting
 from app.sample_text import task_sample
 from app.sentence import sentence_ui
 from cells.saturation import saturation, saturation_over_texts
@@ -22,8 +23,12 @@ def sample_saturation(model_id: str, gate: str, _model: cells.Model) -> tuple[np
     return saturation_over_texts(_model, texts, 0, 0, gate)
 
 
+RADIO_HEIGHT = 80  # px: the source and gate choices, presenting
+
+
 def scatter_figure(low: np.ndarray, high: np.ndarray, title: str, x_title: str, y_title: str,
-                   unit_label: str = "unit {unit}") -> go.Figure:
+                   unit_label: str = "unit {unit}", font_size: int = charts.FONT,
+                   width: int = charts.WIDTH, height: int = 420) -> go.Figure:
     units = np.arange(len(low))
     fig = go.Figure(go.Scatter(
         x=low, y=high, mode="markers", customdata=units,
@@ -33,23 +38,21 @@ def scatter_figure(low: np.ndarray, high: np.ndarray, title: str, x_title: str, 
         + "<br>< 0.1: %{x:.2f}<br>> 0.9: %{y:.2f}<extra></extra>",
     ))
     fig.add_shape(type="line", x0=0, y0=1, x1=1, y1=0, line=dict(dash="dot", color="#999"))
-    fig.update_layout(title=dict(text=title, font=dict(size=15)), height=420,
-                      margin=dict(l=60, r=10, t=50, b=50),
+    fig.update_layout(height=height, margin=dict(l=60, r=10, b=50),
                       xaxis=dict(title=x_title, range=[-0.03, 1.03]),
                       yaxis=dict(title=y_title, range=[-0.03, 1.03], scaleanchor="x"),
                       dragmode="select", meta={"gatescope": "scatter"})
-    return fig
+    return charts.readable(fig, title, font_size, width)
 
 
 def render(model: cells.Model, L: dict) -> None:
     V = L["saturation"]
-    with st.expander(L["how_to_read"]):
-        st.markdown(V["how"])
     rec = model.recurrent
     if not rec.sigmoid_gates:
         st.info(V["no_gates"])
         return
-    reading = sentence_ui(model, L)
+    with controls_container(L):
+        reading = sentence_ui(model, L)
     if reading is None:
         return
     trace = reading.trace
@@ -64,16 +67,26 @@ def render(model: cells.Model, L: dict) -> None:
     else:
         low, high = saturation(trace.gates(0, 0)[gate])
     words = chart_words(L)
+    font, present = presentation.font_size(), presenting()
+    # presenting: the scatter and the units picked in it side by side, filling the projector
+    left, right = st.columns(2) if present else (st.container(), st.container())
+    height = presentation.chart_height(RADIO_HEIGHT, 480)
     fig = scatter_figure(low, high, V["chart"].format(gate=L["gate_titles"][gate]), V["x"], V["y"],
-                         unit_label=words["unit"])
-    event = st.plotly_chart(fig, key=f"sat-{gate}-{source}", theme=None, on_select="rerun",
-                            selection_mode=("points", "box", "lasso"), config={"displaylogo": False})
+                         unit_label=words["unit"], font_size=font,
+                         width=presentation.content_width(0.5 if present else 1), height=height)
+    event = left.plotly_chart(fig, key=f"sat-{gate}-{source}", theme=None, on_select="rerun",
+                              selection_mode=("points", "box", "lasso"), config={"displaylogo": False})
     picked = sorted({int(p["customdata"]) for p in (event.selection.points if event else [])
                      if "customdata" in p})
     if not picked:
-        st.caption(V["pick"])
-        return
-    values = trace.gates(0, 0)[gate]  # (T, H)
-    series = {words["unit"].format(unit=u): values[:, u] for u in picked[:12]}
-    st.plotly_chart(charts.lines_figure(series, trace.tokens, V["picked"].format(
-        gate=L["gate_titles"][gate]), gate, words=words), key="sat-picked", theme=None)
+        right.caption(V["pick"])
+    else:
+        values = trace.gates(0, 0)[gate]  # (T, H)
+        series = {words["unit"].format(unit=u): values[:, u] for u in picked[:12]}
+        right.plotly_chart(charts.lines_figure(
+            series, trace.tokens, V["picked"].format(gate=L["gate_titles"][gate]), gate, words=words,
+            font_size=font, width=presentation.content_width(0.5 if present else 1),
+            height=height if present else None), key="sat-picked", theme=None)
+    if not present:
+        with st.expander(L["how_to_read"]):
+            st.markdown(V["how"])

@@ -1,0 +1,161 @@
+"""Readable from the back row, in Debian's chromium at 1280×720 (a projector).
+
+For every view: the first screen (normal mode) and presentation mode show a drawn chart without
+scrolling; presentation mode does not scroll at all; chart text is ≥ 14 px (≥ 20 px presenting);
+titles are not clipped and x labels do not overlap; every control glyph of the stepper is drawn by
+a font (no empty box); no exception box. Screenshots of every first screen and every presentation
+go to artifacts/screenshots/ (not committed) for a person to look at.
+"""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page
+
+from tests.test_browser import ARGS, CHROMIUM, SHOTS, browser, wait_idle  # noqa: F401  (fixture)
+
+pytestmark = pytest.mark.browser
+
+VIEWPORT = {"width": 1280, "height": 720}
+VIEWS = ["explorer", "compare", "pairs", "gradients", "intervene", "saturation", "findunit"]
+MODEL = {"findunit": "anbn-lstm"}  # a task with a hidden variable to find; the others: the default
+
+# Every drawn Plotly chart: its box, whether it meets the viewport, its title against the plot
+# area (clipped above? running into the plot? past the right edge?), its x labels' boxes, and the
+# computed font size of each text of its titles, ticks, colour bars and legends.
+MEASURE = """() => {
+  const vh = window.innerHeight, vw = window.innerWidth;
+  const main = document.querySelector('[data-testid=stMain]');
+  const plots = Array.from(document.querySelectorAll('.js-plotly-plot')).map(g => {
+    const svg = g.querySelector('.main-svg');
+    if (!svg || !g.querySelector('.cartesianlayer, .heatmaplayer, .scatterlayer')) return null;
+    const r = svg.getBoundingClientRect();
+    const t = g.querySelector('.gtitle'), drag = g.querySelector('.nsewdrag');
+    let title = null;
+    if (t && drag && t.textContent.trim()) {
+      const a = t.getBoundingClientRect(), c = drag.getBoundingClientRect();
+      title = {above: a.top - r.top, gap: c.top - a.bottom, right: r.right - a.right, text: t.textContent};
+    }
+    const xlabels = Array.from(g.querySelectorAll('.xtick text')).map(e => {
+      const b = e.getBoundingClientRect(); return [b.left, b.right, e.textContent]; })
+      .filter(b => b[1] > b[0]).sort((p, q) => p[0] - q[0]);
+    const fonts = Array.from(g.querySelectorAll(
+      '.gtitle, .xtick text, .ytick text, .cbaxis text, .colorbar text, .legendtext, .xtitle, .ytitle'))
+      .map(e => [e.getAttribute('class') || e.parentNode.getAttribute('class'),
+                 parseFloat(getComputedStyle(e).fontSize)]);
+    return {top: r.top, bottom: r.bottom, left: r.left, right: r.right, height: r.height,
+            visible: r.bottom > 0 && r.top < vh && r.right > 0 && r.left < vw && r.height > 50,
+            title, xlabels, fonts};
+  }).filter(p => p);
+  return {plots, scrollHeight: main.scrollHeight, clientHeight: main.clientHeight,
+          exceptions: document.querySelectorAll('[data-testid=stException]').length};
+}"""
+
+# Is a character drawn by a real font? Compare its canvas drawing with a character no font has
+# (a noncharacter: drawn as the empty box). Same pixels -> the box, the glyph is missing.
+MISSING_GLYPHS = """([chars, font]) => {
+  const draw = (ch) => {
+    const c = document.createElement('canvas'); c.width = 80; c.height = 40;
+    const x = c.getContext('2d'); x.font = font; x.fillStyle = '#000'; x.fillText(ch, 4, 30);
+    return c.toDataURL();
+  };
+  const box = draw('\\uFFFF');
+  return chars.filter(ch => ch.trim() && draw(ch) === box);
+}"""
+
+
+def open_view(pg: Page, base: str, view: str, present: bool) -> None:
+    model = f"&model={MODEL[view]}" if view in MODEL else ""
+    pg.goto(f"{base}/?view={view}&present={int(present)}{model}")
+    wait_idle(pg)
+    pg.wait_for_function(
+        "() => Array.from(document.querySelectorAll('.js-plotly-plot .main-svg')).length > 0",
+        timeout=90_000)
+    pg.wait_for_timeout(800)  # Plotly's last relayout (automargins) settles
+    wait_idle(pg)
+
+
+@pytest.fixture
+def page(browser, server):  # noqa: F811
+    ctx = browser.new_context(viewport=VIEWPORT)
+    pg = ctx.new_page()
+    pg.errors = []
+    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+    pg.base = server
+    yield pg
+    ctx.close()
+
+
+def check_screen(pg: Page, name: str, min_font: int) -> dict:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    pg.screenshot(path=str(SHOTS / f"layout-{name}.png"))
+    m = pg.evaluate(MEASURE)
+    assert m["exceptions"] == 0, name
+    assert pg.errors == [], pg.errors
+    assert any(p["visible"] for p in m["plots"]), (name, "no drawn chart in the first screen", m["plots"])
+    for p in m["plots"]:
+        small = [(cls, size) for cls, size in p["fonts"] if size < min_font]
+        assert p["fonts"] and not small, (name, min_font, small)
+        if p["title"]:
+            t = p["title"]
+            assert t["above"] >= -1 and t["gap"] >= -1 and t["right"] >= -1, (name, "title clipped", t)
+        for (_, r0, a), (l1, _, b) in zip(p["xlabels"], p["xlabels"][1:], strict=False):
+            assert r0 <= l1 + 1, (name, "x labels overlap", a, b)
+    return m
+
+
+@pytest.mark.parametrize("view", VIEWS)
+def test_first_screen_shows_a_readable_chart(page, view):
+    open_view(page, page.base, view, present=False)
+    m = check_screen(page, f"{view}-first-screen", 14)
+    first = min(p["top"] for p in m["plots"])
+    assert first < 720 - 200, (view, "the first chart starts too low to be seen", first)
+
+
+@pytest.mark.parametrize("view", VIEWS)
+def test_presentation_fits_the_projector(page, view):
+    open_view(page, page.base, view, present=True)
+    m = check_screen(page, f"{view}-present", 20)
+    assert m["scrollHeight"] <= m["clientHeight"] + 4, (view, "presentation scrolls", m["scrollHeight"])
+    assert all(p["bottom"] <= 720 + 2 for p in m["plots"]), (view, [p["bottom"] for p in m["plots"]])
+    # one click to another view: the bar of views is there, the sidebar is not
+    assert page.locator("[data-testid=stSidebar]").is_hidden()
+    bar = page.locator(".st-key-gs-present-bar button")
+    assert bar.count() >= len(VIEWS) + 1
+    assert page.locator(".st-key-gs-present-bar").bounding_box()["y"] < 60
+
+
+def test_a_view_is_one_click_away_when_presenting(page):
+    open_view(page, page.base, "explorer", present=True)
+    page.locator(".st-key-present-view-gradients button").click()
+    wait_idle(page)
+    page.wait_for_function("() => new URL(location.href).searchParams.get('view') === 'gradients'")
+    page.wait_for_function("() => Array.from(document.querySelectorAll('.js-plotly-plot'))"
+                           ".some(g => g.layout && g.layout.meta && g.layout.meta.gatescope === 'lines')")
+    assert page.locator("[data-testid=stException]").count() == 0
+
+
+def test_play_waits_for_the_teacher_and_glyphs_are_drawn(page):
+    open_view(page, page.base, "explorer", present=True)
+    page.wait_for_selector("[data-testid=gs-stepper]")
+    stepper = page.locator("[data-testid=gs-stepper]")
+    page.wait_for_timeout(1500)
+    assert stepper.locator("[data-testid=gs-readout]").inner_text().startswith("step 0 ")  # no autoplay
+    play = stepper.locator("[data-testid=gs-play]")
+    box = play.bounding_box()
+    assert box["height"] >= 40 and box["width"] >= 80, box  # a big Play on the projector
+    caption = stepper.locator("[data-testid=gs-caption]").inner_text()
+    assert "mean over units" in caption, caption
+    glyphs = stepper.locator(".gs-controls button").evaluate_all("bs => bs.map(b => b.textContent)")
+    play.click()
+    page.wait_for_timeout(700)
+    glyphs += [play.text_content()]  # the pause glyph while playing
+    play.click()
+    assert not stepper.locator("[data-testid=gs-readout]").inner_text().startswith("step 0 ")
+    strip = stepper.locator(".gs-strip").text_content()
+    font = play.evaluate("b => getComputedStyle(b).fontSize + ' ' + getComputedStyle(b).fontFamily")
+    chars = sorted({ch for text in glyphs + [strip[:200]] for ch in text})
+    missing = page.evaluate(MISSING_GLYPHS, [chars, font])
+    assert missing == [], (missing, font)
+    control = page.evaluate(MISSING_GLYPHS, [["\u23f8"], font])  # the old pause glyph: no font has it
+    assert control == ["\u23f8"], "the glyph check cannot tell a missing glyph"
