@@ -91,6 +91,7 @@ def shown(gates: dict[str, np.ndarray], key: str, convention: str) -> tuple[str,
 
 
 def gates_ui(model: cells.Model, trace: cells.Trace, view: View, anchor: int, seq: str, L: dict) -> None:
+    """The gate heatmaps and the model's output, drawn in the page from one payload."""
     st.subheader(L["gates_heading"])
     if len(view.directions) > 1:
         st.caption(L["bidi_note"])
@@ -113,28 +114,29 @@ def gates_ui(model: cells.Model, trace: cells.Trace, view: View, anchor: int, se
     payload = heatmaps.heatmap_payload(
         panels, trace.tokens, rows, seq, anchor, chart_words(L),
         font_size=20 if st.session_state.get("present") else 14,
+        output=output_chart(model, trace, L),
     )
     heatmaps_ui(payload, key="heatmaps-explorer")
 
 
-def output_ui(model: cells.Model, trace: cells.Trace, anchor: int, L: dict) -> None:
+def output_chart(model: cells.Model, trace: cells.Trace, L: dict) -> dict | None:
+    """The model's output at every step, as a chart of the heatmaps payload (drawn with the gates,
+    in the same message): class probabilities as a heatmap; a value head's prediction against the
+    actual next value; a next-token head's probability of the token that actually comes next."""
     out, kind = trace.outputs, model.card.head_kind
     if out is None or len(trace.tokens) == 0:
-        return
+        return None
+    words = chart_words(L)
     if kind == "value":
         nxt = np.array([cells.tokenize.parse_number(tok) for tok in trace.tokens[1:]] + [np.nan])
-        fig = charts.series_figure(out[:, 0], nxt, trace.tokens, anchor, L["output_chart"],
-                                   L["stepper"]["output_value"], words=chart_words(L))
-    elif kind == "next_token":
+        return heatmaps.series_chart([(words["model"], out[:, 0], False), (words["actual"], nxt, True)],
+                                     L["output_chart"], L["stepper"]["output_value"])
+    if kind == "next_token":
         nxt = np.array(trace.token_ids[1:] + [-1])
         p = np.where(nxt >= 0, out[np.arange(len(nxt)), np.maximum(nxt, 0)], np.nan)
-        fig = charts.series_figure(p, np.full(len(p), np.nan), trace.tokens, anchor, L["p_next"], "p",
-                                   words=chart_words(L))
-    else:
-        labels = [label_name(L, lab) for lab in model.card.output_labels]
-        fig = charts.outputs_figure(out, trace.tokens, labels, anchor, L["output_chart"],
-                                    words=chart_words(L))
-    st.plotly_chart(fig, key="outputs", theme=None, config={"displaylogo": False})
+        return heatmaps.series_chart([(words["model"], p, False)], L["p_next"], "p")
+    labels = [label_name(L, lab) for lab in model.card.output_labels]
+    return heatmaps.classes_chart(out, labels, L["output_chart"])
 
 
 def unit_text_ui(trace: cells.Trace, view: View, L: dict) -> None:
@@ -173,8 +175,7 @@ def render(model: cells.Model, L: dict) -> None:
         payload["captions"] = step_captions(trace, view.layer, view.directions[0], L["stepper"])
         payload["autoplay"] = True
     synced_stepper(payload)
-    gates_ui(model, trace, view, anchor, seq, L)
-    output_ui(model, trace, anchor, L)
+    gates_ui(model, trace, view, anchor, seq, L)  # the output chart is drawn with the gates
     unit_text_ui(trace, view, L)
     export_ui(model, trace, text, L)
 
