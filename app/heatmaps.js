@@ -45,10 +45,14 @@ function currentStep(data) {
   return Math.max(0, Math.min(data.x.length - 1, t));
 }
 
-// Tick labels that fit: at least ~1.6 em of plot width per label, never overlapping.
+// Tick labels that fit, never overlapping: each gets the width of the longest label (~0.62 em a
+// character) plus a gap, at least ~1.6 em of plot width.
 function ticks(data, widthPx) {
   const n = data.x.length, font = data.font;
-  const every = Math.max(1, Math.ceil((n * 1.6 * font) / Math.max(widthPx, 100)));
+  let longest = 1;
+  for (const t of data.ticktext) longest = Math.max(longest, t.length);
+  const em = Math.max(1.6, 0.62 * longest + 1);
+  const every = Math.max(1, Math.ceil((n * em * font) / Math.max(widthPx, 100)));
   const vals = [], text = [];
   for (let k = 0; k < n; k += every) { vals.push(data.x[k]); text.push(data.ticktext[k]); }
   return [vals, text];
@@ -154,16 +158,24 @@ async function draw(ctrl) {
       for (const div of Array.from(ctrl.grid.children)) {
         if (!keep.has(div.dataset.key)) { if (window.Plotly && div.classList.contains("js-plotly-plot")) Plotly.purge(div); div.remove(); }
       }
-      const jobs = charts.map((panel, k) => {
+      // Place every chart's div, then read all widths (one layout), then draw: reading a width
+      // between two draws would force a layout of the whole page each time.
+      const divs = charts.map((panel, k) => {
         let div = ctrl.grid.querySelector(`:scope > [data-key="${CSS.escape(panel.key)}"]`);
         if (!div) { div = document.createElement("div"); div.className = "gs-heat"; div.dataset.key = panel.key; }
         div.classList.toggle("gs-heat-wide", panel === data.output);
         if (ctrl.grid.children[k] !== div) ctrl.grid.insertBefore(div, ctrl.grid.children[k] || null);
-        const share = panel === data.output ? 1 : 1 / (data.columns || 2);
-        const width = (div.clientWidth || ctrl.grid.clientWidth * share) - 12 * data.font;
+        return div;
+      });
+      const gridWidth = ctrl.grid.clientWidth;
+      const widths = divs.map((div, k) => {
+        const share = charts[k] === data.output ? 1 : 1 / (data.columns || 2);
+        return (div.clientWidth || gridWidth * share) - 12 * data.font;
+      });
+      const jobs = charts.map((panel, k) => {
         const [traces, layout] = panel.type === "series"
-          ? seriesFigure(data, panel, step, width) : figure(data, panel, step, width);
-        return Plotly.react(div, traces, layout, CONFIG);
+          ? seriesFigure(data, panel, step, widths[k]) : figure(data, panel, step, widths[k]);
+        return Plotly.react(divs[k], traces, layout, CONFIG);
       });
       await Promise.all(jobs);
       ctrl.grid.dataset.seq = data.seq;
