@@ -181,7 +181,7 @@ def render(model: cells.Model, L: dict) -> None:
 
 
 def export_ui(model: cells.Model, trace: cells.Trace, text: str, L: dict) -> None:
-    with st.expander(L["export"]):
+    with st.popover(L["export"]):  # its body (and the code highlighter) loads when opened
         st.caption(L["export_png"])
         cols = st.columns(2)
         cols[0].download_button(L["export_csv"], lambda: export.trace_csv(trace), f"{model.id}-trace.csv",
