@@ -189,9 +189,17 @@ HELPERS = r"""
     const on = (ev) => {
       if (type === 'keydown' && (ev.key !== key || ev.ctrlKey !== !!ctrl)) return;
       window.removeEventListener(type, on, true);
-      pollFrom(performance.now(), cond, arg);
+      B.t0 = performance.now();
+      pollFrom(B.t0, cond, arg);
     };
     window.addEventListener(type, on, true);
+  };
+  // where a sentence's time went in the explorer page: key -> payload in the heatmaps component
+  // (server, transfer, Streamlit), and the component's own drawing (app/heatmaps.js measures it)
+  B.split = () => {
+    const data = performance.getEntriesByName('gatescope:heatmaps-data').at(-1);
+    const draw = performance.getEntriesByName('gatescope:heatmaps-draw').at(-1);
+    return { arrive: data ? data.startTime - B.t0 : null, draw: draw ? draw.duration : null };
   };
   B.floorDraw = (data, width, arg) => {
     B.result = null;
@@ -520,7 +528,7 @@ def main() -> None:
 def run(context, url: dict, models: dict, gru_id: str | None, rng: random.Random, opts) -> dict:
     model = models["charlm-lstm"]
     r: dict[str, list] = {k: [] for k in (
-        "min_rt", "min_bytes", "step", "step_bytes", "sent", "sent_bytes", "floor", "sent_all",
+        "min_rt", "min_bytes", "step", "step_bytes", "sent", "sent_bytes", "floor", "split", "sent_all",
         "sent_all_bytes", "floor_all", "load_exp", "load_min", "switch_arch", "switch_view",
         "min_rt_long", "step_long", "step_long_bytes", "sent_long", "sent_long_bytes")}
     tokens_of = lambda text: [t.text for t in model.tokenizer(text)]  # noqa: E731
@@ -574,6 +582,7 @@ def run(context, url: dict, models: dict, gru_id: str | None, rng: random.Random
         ms, nf, nb = explorer_sentence(exp, exp_frames, text, toks, charts)
         r["sent"].append(ms)
         r["sent_bytes"].append((nf, nb))
+        r["split"].append(exp.evaluate("() => window.__gsb.split()"))
         r["floor"].append(floor_draw(floor, exp, toks))
         ms, nf, nb = explorer_step(exp, exp_frames, charts)
         r["step"].append(ms)
@@ -676,6 +685,12 @@ def report(r: dict, opts) -> None:
           f"render {lm:.1f} ms)")
     print(f"floor draws alone (Plotly.js in the blank page): default view {med(r['floor']):.1f} ms, "
           f"all units {med(r['floor_all']):.1f} ms")
+    split = [x for x in r["split"] if x.get("arrive") is not None and x.get("draw") is not None]
+    if split:
+        print(f"figure 1 in the explorer page: key -> payload in the heatmaps component "
+              f"{med([x['arrive'] for x in split]):.1f} ms (server, transfer, Streamlit); the "
+              f"component's drawing {med([x['draw'] for x in split]):.1f} ms (the floor page's: "
+              f"{med(r['floor']):.1f} ms)")
     if r["sent_long"]:
         ml = med(r["min_rt_long"])
         print(f"2,000 tokens (info): new sentence {med(r['sent_long']):.1f} ms "
