@@ -2,22 +2,32 @@
 
 from __future__ import annotations
 
+import math
+from functools import lru_cache
+
 import numpy as np
 
 VIRIDIS = ["#440154", "#3b528b", "#21918c", "#5ec962", "#fde725"]
 RDBU = ["#b2182b", "#ef8a62", "#f7f7f7", "#67a9cf", "#2166ac"]
 
 
+@lru_cache(maxsize=64)
+def _rgb(c: str) -> tuple[int, int, int]:
+    return int(c[1:3], 16), int(c[3:5], 16), int(c[5:7], 16)
+
+
 def _hex(c: str) -> np.ndarray:
-    return np.array([int(c[k : k + 2], 16) for k in (1, 3, 5)], float)
+    return np.array(_rgb(c), float)
 
 
 def interpolate(stops: list[str], x: float) -> str:
     """Colour at ``x`` in [0, 1] along evenly spaced ``stops``."""
-    x = float(np.clip(x if np.isfinite(x) else 0.5, 0.0, 1.0)) * (len(stops) - 1)
+    x = min(max(float(x), 0.0), 1.0) if math.isfinite(x) else 0.5
+    x *= len(stops) - 1
     k = min(int(x), len(stops) - 2)
-    rgb = _hex(stops[k]) * (1 - (x - k)) + _hex(stops[k + 1]) * (x - k)
-    return "#" + "".join(f"{int(round(v)):02x}" for v in rgb)
+    a, b = _rgb(stops[k]), _rgb(stops[k + 1])
+    w = x - k
+    return "#" + "".join(f"{int(round(u * (1 - w) + v * w)):02x}" for u, v in zip(a, b, strict=True))
 
 
 def value_colour(value: float, zmin: float, zmax: float) -> str:

@@ -62,13 +62,15 @@ function figure(data, panel, step, widthPx) {
   const rows = panel.shape[0];
   const font = data.font;
   const rowsPx = data.max_height ? data.max_height - 40 - 3 * font - 2 * font : 560;  // room for the rows
-  const rowPx = Math.max(data.max_height ? 8 : 10, Math.min(22, Math.floor(rowsPx / Math.max(rows, 1))));
+  const rowPx = panel.row_px
+    || Math.max(data.max_height ? 8 : 10, Math.min(22, Math.floor(rowsPx / Math.max(rows, 1))));
   const showRows = rows <= 64;
+  const rowLabels = panel.row_labels || data.row_labels;  // the output chart names its classes
   const trace = {
     type: "heatmap",
     z: decode(panel),
     x: data.x,
-    y: data.row_labels,
+    y: rowLabels,
     zmin: panel.zmin,
     zmax: panel.zmax,
     colorscale: panel.scale,
@@ -87,13 +89,47 @@ function figure(data, panel, step, widthPx) {
       tickangle: 0, tickfont: { size: font }, automargin: true },
     yaxis: { type: "category", autorange: "reversed", showticklabels: showRows,
       tickfont: { size: font }, automargin: true },
-    shapes: [{ type: "rect", xref: "x", yref: "paper", x0: step - 0.5, x1: step + 0.5, y0: 0, y1: 1,
-      line: { color: CURSOR, width: 3 }, fillcolor: "rgba(0,0,0,0)", name: "cursor" }],
+    shapes: [cursor(step)],
     meta: { gatescope: "heatmap", gate: panel.gate, key: panel.key },
     uirevision: panel.key,
     paper_bgcolor: "rgba(0,0,0,0)",
   };
   return [[trace], layout];
+}
+
+function cursor(step) {
+  return { type: "rect", xref: "x", yref: "paper", x0: step - 0.5, x1: step + 0.5, y0: 0, y1: 1,
+    line: { color: CURSOR, width: 3 }, fillcolor: "rgba(0,0,0,0)", name: "cursor" };
+}
+
+// The model's output at every step as lines (a value head, or p(the actual next token)).
+function seriesFigure(data, chart, step, widthPx) {
+  const [tickvals, ticktext] = ticks(data, widthPx);
+  const font = data.font;
+  const traces = chart.lines.map((line) => ({
+    type: "scatter", mode: line.dotted ? "lines" : "lines+markers", name: line.name,
+    x: data.x, y: line.y, line: line.dotted ? { dash: "dot" } : {},
+    hovertemplate: `${data.step_word} %{x}<br>%{y:.3f}<extra>%{fullData.name}</extra>`,
+  }));
+  const layout = {
+    title: { text: chart.title, font: { size: font + 2 }, x: 0, xanchor: "left", xref: "paper",
+      automargin: true },
+    font: { size: font },
+    height: 200 + 4 * font,
+    margin: { l: 4 * font, r: 10, t: 2 * font + 16, b: 2 * font + 8 },
+    xaxis: { type: "category", tickvals, ticktext, tickangle: 0, tickfont: { size: font },
+      automargin: true },
+    yaxis: { title: { text: chart.y_title, font: { size: font } }, tickfont: { size: font },
+      automargin: true },
+    showlegend: traces.length > 1,
+    legend: { orientation: "h", y: 1.02, yanchor: "bottom", x: 1, xanchor: "right",
+      font: { size: font } },
+    shapes: [cursor(step)],
+    meta: { gatescope: "heatmap", gate: chart.gate, key: chart.key },
+    uirevision: chart.key,
+    paper_bgcolor: "rgba(0,0,0,0)",
+  };
+  return [traces, layout];
 }
 
 const CONFIG = { displaylogo: false, responsive: true,
@@ -118,21 +154,37 @@ async function draw(ctrl) {
         return;
       }
       const step = currentStep(data);
-      const keep = new Set(data.panels.map((p) => p.key));
+      // the gate panels, then the model's output (full width) when there is one
+      const charts = data.output ? [...data.panels, data.output] : data.panels;
+      const keep = new Set(charts.map((p) => p.key));
       for (const div of Array.from(ctrl.grid.children)) {
         if (!keep.has(div.dataset.key)) { if (window.Plotly && div.classList.contains("js-plotly-plot")) Plotly.purge(div); div.remove(); }
       }
-      const jobs = data.panels.map((panel, k) => {
+      // Place every chart's div, then read all widths (one layout), then draw: reading a width
+      // between two draws would force a layout of the whole page each time.
+      const divs = charts.map((panel, k) => {
         let div = ctrl.grid.querySelector(`:scope > [data-key="${CSS.escape(panel.key)}"]`);
         if (!div) { div = document.createElement("div"); div.className = "gs-heat"; div.dataset.key = panel.key; }
+        div.classList.toggle("gs-heat-wide", panel === data.output);
         if (ctrl.grid.children[k] !== div) ctrl.grid.insertBefore(div, ctrl.grid.children[k] || null);
-        const width = (div.clientWidth || ctrl.grid.clientWidth / (data.columns || 2)) - 12 * data.font;
-        const [traces, layout] = figure(data, panel, step, width);
-        return Plotly.react(div, traces, layout, CONFIG);
+        return div;
+      });
+      const gridWidth = ctrl.grid.clientWidth;
+      const widths = divs.map((div, k) => {
+        const share = charts[k] === data.output ? 1 : 1 / (data.columns || 2);
+        return (div.clientWidth || gridWidth * share) - 12 * data.font;
+      });
+      const drawStart = performance.now();
+      const jobs = charts.map((panel, k) => {
+        const [traces, layout] = panel.type === "series"
+          ? seriesFigure(data, panel, step, widths[k]) : figure(data, panel, step, widths[k]);
+        return Plotly.react(divs[k], traces, layout, CONFIG);
       });
       await Promise.all(jobs);
+      // for bench/bench_explorer.py: how long the charts took to draw in this page
+      performance.measure("gatescope:heatmaps-draw", { start: drawStart });
       ctrl.grid.dataset.seq = data.seq;
-      ctrl.grid.dataset.drawn = String(data.panels.length);
+      ctrl.grid.dataset.drawn = String(charts.length);
     } while (ctrl.again);
   } finally {
     ctrl.drawing = false;
@@ -153,5 +205,6 @@ export default function (component) {
   }
   ctrl.grid.style.setProperty("--gs-cols", String(data.columns || 2));
   ctrl.latest = data;
+  performance.mark("gatescope:heatmaps-data");  // the payload reached the page (bench_explorer.py)
   draw(ctrl);
 }

@@ -70,8 +70,10 @@ def heatmap_payload(
     font_size: int = 14,
     columns: int = 2,
     max_height: int | None = None,  # px per chart: rows shrink (to 8 px) to fit; None: 560 px of rows
+    output: dict | None = None,  # the model's output chart: ``classes_chart`` or ``series_chart``
 ) -> dict:
-    """Everything the heatmaps component draws for one sentence."""
+    """Everything the heatmaps component draws for one sentence: the gate panels and, under them,
+    the model's output at every step (so that a new sentence is one message and one redraw)."""
     out = {
         "seq": seq,
         "step": int(step),
@@ -84,6 +86,7 @@ def heatmap_payload(
         "max_height": None if max_height is None else int(max_height),
         "step_word": html.escape(words["step"], quote=False),
         "panels": [],
+        "output": output,
     }
     for p in panels:
         zmin, zmax, scale = color_range(p.kind, p.values)
@@ -103,6 +106,55 @@ def heatmap_payload(
         })
     return out
 
+
+OUTPUT_ROW_PX = 28  # a class row of the output chart
+
+
+def classes_chart(probs: np.ndarray, labels: list[str], title: str) -> dict:
+    """Class probabilities at every step as a heatmap (one row per class, fixed [0, 1]):
+    ``probs`` (T, K), ``labels`` K names already in the page's language."""
+    probs = np.asarray(probs, np.float32)
+    if probs.ndim != 2 or probs.shape[1] != len(labels):
+        raise ValueError(f"classes_chart: expected probabilities (T, {len(labels)}) for "
+                         f"{len(labels)} labels, got shape {probs.shape}")
+    return {
+        "type": "heatmap",
+        "key": "output",
+        "gate": "p",
+        "title": html.escape(title, quote=False),
+        "row_labels": [plotly_safe(lab) for lab in labels],
+        "row_px": OUTPUT_ROW_PX,
+        "zmin": 0.0,
+        "zmax": 1.0,
+        "scale": SCALES[SEQUENTIAL],
+        "shape": [len(labels), int(probs.shape[0])],
+        "q": quantise(probs.T, 0.0, 1.0),  # (K, T)
+    }
+
+
+def series_chart(series: list[tuple[str, np.ndarray, bool]], title: str, y_title: str) -> dict:
+    """Values at every step as lines: ``(name, values (T,), dotted)`` each; a series with no finite
+    value is left out (e.g. the actual next value after the last token only)."""
+    lines = []
+    for name, values, dotted in series:
+        v = np.round(np.asarray(values, np.float64), 4)
+        if not np.isfinite(v).any():
+            continue
+        lines.append({"name": html.escape(name, quote=False), "dotted": bool(dotted),
+                      "y": [float(x) if np.isfinite(x) else None for x in v]})
+    return {
+        "type": "series",
+        "key": "output",
+        "gate": "output",
+        "title": html.escape(title, quote=False),
+        "y_title": html.escape(y_title, quote=False),
+        "lines": lines,
+    }
+
+
+def dequantise_chart(chart: dict) -> np.ndarray:
+    """The (rows, T) values of a heatmap chart or panel of the payload, as the page decodes them."""
+    return dequantise(chart["q"], tuple(chart["shape"]), chart["zmin"], chart["zmax"])
 
 
 DEFAULT_ROWS = 32  # at 1280×720 a heatmap of this many rows keeps every row ≥ 8 px tall

@@ -21,10 +21,9 @@ DECIMALS = 4
 
 
 def rounded(values: np.ndarray) -> list:
+    """Nested lists of floats rounded to DECIMALS, None where not finite (one vectorised pass)."""
     arr = np.round(np.asarray(values, dtype=np.float64), DECIMALS)
-    return [None if not np.isfinite(v) else float(v) for v in arr.ravel()] if arr.ndim == 1 else [
-        rounded(row) for row in arr
-    ]
+    return np.where(np.isfinite(arr), arr, None).tolist()
 
 
 def sequence_id(*parts: object) -> str:

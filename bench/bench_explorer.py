@@ -1,35 +1,42 @@
-"""The explorer's speed in a real browser, side by side with a minimal Streamlit app.
+"""The explorer's speed in a real browser, side by side with a minimal Streamlit app and a floor.
 
-    /work/venv/bin/python bench/bench_explorer.py [--reps 15] [--reps-long 8]
+    python bench/bench_explorer.py [--reps 9] [--reps-long 0]
 
-Starts two real ``streamlit run`` servers — the explorer (``app/gatescope.py``) on a char-level
-LSTM, and ``bench/minimal_app.py`` (one ``st.text_input``, printed back with ``st.write``) — and
-drives Debian's headless chromium with Playwright. Every figure is timed *in the page*: a capturing
-``keydown`` listener records ``performance.now()`` at the key press, then a
-``requestAnimationFrame`` loop records the first frame at which the expected result is in the DOM
-(page loads: from navigation start). Both apps are measured the same way, interleaved repetition by
-repetition in one run, and the table compares medians, so that load on the shared machine hits both
-sides alike.
+Starts two real ``streamlit run`` servers — the explorer (``app/gatescope.py``) on the char-level
+language models (``charlm-*``: LSTM and GRU, so that switching architecture is measured) and
+``bench/minimal_app.py`` (one ``st.text_input``, printed back with ``st.write``) — plus a static
+page, ``bench/floor.html``, served with the app's own ``app/heatmaps.js`` and the same Plotly.js file
+linked in. Debian's headless chromium is driven with Playwright. Every figure is timed *in the page*:
+a capturing ``keydown``/``click`` listener records ``performance.now()`` at the key press or click,
+then a ``requestAnimationFrame`` loop records the first frame at which the expected result is in
+the DOM (page loads: from navigation start). Everything is measured interleaved, repetition by
+repetition, in one run, and the table compares medians, so that load on the shared machine hits
+every side alike.
 
-1. minimal app, rerun round trip: type a new value, Enter -> the new text is shown;
-2. explorer, one step: ArrowRight -> the readout says the new step, every Gatescope chart's cursor
-   shape sits on it (layout and drawn path), and the equations panel was redrawn for it;
-3. explorer, a new 200-character sentence: Ctrl+Enter -> every Gatescope chart holds the new x
+The figures (issue 9):
+
+1. a new 200-character sentence (Ctrl+Enter) -> every chart of the default view holds the new x
    labels and has drawn its ticks and cursor, and the stepper shows the new tokens at step 0;
-4. first full render: page load -> all charts and the stepper drawn (explorer) / the text input
-   shown (minimal app);
-5. a 2,000-character sentence (2,000 tokens): the step time as in 2, and the WebSocket bytes the
-   page receives per update — one step (until it settles: the stepper's deferred step sync ~0.4 s
-   after the key press and the rerun it causes) and the new sentence.
+2. the same with every unit shown (``?units=all``: 256 rows per heatmap);
+3. first full render: page load -> all charts and the stepper drawn / the minimal app's text input;
+4. one step: ArrowRight -> the readout says the new step, every chart's cursor (layout and drawn
+   path) is on it, and the equations panel was redrawn for it;
+5. switching architecture (charlm LSTM <-> GRU, radio click) or view (explorer -> another view ->
+   back to the explorer, the back leg timed from the click) with the sentence kept -> every chart of
+   the new model/view drawn with that sentence.
 
-The model: ``assets/models/charlm-*`` when there is one, else the dev model
-``/work/dev/models/charlm-lstm`` (2 layers x 128 units); the run says which. The explorer is served
-with ``GATESCOPE_MODELS`` pointing at a temporary folder that links only that model.
+The reference is the minimal app's rerun round trip (Enter -> the new value shown), measured
+between the explorer's measurements. The **floor** of 1 and 2 is that round trip plus the time the
+same charts take to be drawn by Plotly.js alone (``Plotly.react`` through ``app/heatmaps.js``) in
+the blank floor page, from the very payload the explorer just received, at the width the explorer
+gave them.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
+import http.server
 import json
 import os
 import random
@@ -40,6 +47,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -50,6 +58,7 @@ sys.path.insert(0, str(ROOT))
 from playwright.sync_api import Page, sync_playwright  # noqa: E402
 
 import cells  # noqa: E402
+from app import static_assets  # noqa: E402
 from app.charts import step_labels  # noqa: E402
 from app.labels import visible  # noqa: E402
 
@@ -59,6 +68,7 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
 VIEWPORT = {"width": 1400, "height": 1000}
 DEV_MODELS = Path("/work/dev/models")
 STEP_WORD = "step"  # the English stepper's word for "step" (app/i18n.py)
+OTHER_VIEW = "Gate saturation"  # the view visited in figure 5 (English label)
 WORDS = ("the dogs that Mrs Smith kept were barking while a cat slept on the warm mat and "
          "nobody in the quiet house noticed how late it had become so they all went out into "
          "rain wind light garden river stone bread window music paper").split()
@@ -77,6 +87,13 @@ HELPERS = r"""
   };
   B.charts = () => Array.from(document.querySelectorAll('.js-plotly-plot')).filter(
     (g) => g.layout && g.layout.meta && g.layout.meta.gatescope === 'heatmap');
+  B.heatmapsCtrl = () => {
+    const g = document.querySelector('[data-testid=gs-heatmaps]');
+    return g && g.parentElement.__gsHeatmaps;
+  };
+  B.payload = () => { const c = B.heatmapsCtrl(); return c ? c.latest : null; };
+  B.payloadWidth = () => { const g = document.querySelector('[data-testid=gs-heatmaps]');
+    return g ? g.clientWidth : 0; };
   B.cursorPath = (g) => {
     const p = g.querySelector('.shapelayer path');
     return p ? p.getAttribute('d') : null;
@@ -89,6 +106,19 @@ HELPERS = r"""
     const s = B.stepper();
     const r = s && s.querySelector('[data-testid=gs-readout]');
     return r ? r.textContent : null;
+  };
+  B.idle = () => {
+    const app = document.querySelector('[data-testid=stApp]');
+    return !!app && app.getAttribute('data-test-script-state') === 'notRunning'
+      && !document.querySelector('[data-stale=true]');
+  };
+  // every chart of the view holds the sentence's x labels, its ticks and its cursor
+  B.chartsDrawn = (a) => {
+    const cs = B.charts();
+    if (cs.length !== a.charts) return false;
+    return cs.every((g) => g._fullLayout && g.data[0].x.length === a.n && g.data[0].x[0] === a.x0
+      && g.data[0].x[a.n - 1] === a.xl && g.data[0].x.join('\u001f') === a.labels
+      && B.firstTick(g) !== null && B.cursorPath(g) !== null);
   };
   B.conds = {
     minimal: (a) => Array.from(document.querySelectorAll('[data-testid=stMarkdownContainer]'))
@@ -111,6 +141,8 @@ HELPERS = r"""
       return cs.every((g, k) => g.layout.shapes[0].x0 === a.t - 0.5 && B.cursorPath(g) !== null
         && B.cursorPath(g) !== a.pathsBefore[k]);
     },
+    // any of a.options (the sentence kept, or the model's own sample if the app dropped it)
+    anySentence: (a) => a.options.some((o) => B.conds.sentence(o)),
     sentence: (a) => {
       const s = B.stepper();
       if (!s) return false;
@@ -119,12 +151,11 @@ HELPERS = r"""
       const toks = s.querySelectorAll('.gs-strip .gs-tok');
       if (toks.length !== a.n || toks[0].textContent !== a.first
         || toks[a.n - 1].textContent !== a.last) return false;
-      const cs = B.charts();
-      if (cs.length !== a.charts) return false;
-      return cs.every((g) => g.data[0].x.length === a.n && g.data[0].x[0] === a.x0
-        && g.data[0].x[a.n - 1] === a.xl && g.data[0].x.join('\u001f') === a.labels
-        && B.firstTick(g) === a.tick0 && B.cursorPath(g) !== null);
+      return B.chartsDrawn(a);
     },
+    floor: (a) => B.chartsDrawn(a),
+    // the explorer's heatmaps are gone (removed at the end of the other view's run) and it is idle
+    otherView: () => B.idle() && !document.querySelector('[data-testid=gs-heatmaps]'),
     explorerLoaded: (a) => {
       const s = B.stepper();
       if (!s || !s.querySelector('[data-testid=gs-equations] h4')) return false;
@@ -134,6 +165,18 @@ HELPERS = r"""
         && B.firstTick(g) !== null && B.cursorPath(g) !== null);
     },
   };
+  const pollFrom = (t0, cond, arg) => {
+    const poll = () => {
+      const now = performance.now();
+      let ok = false;
+      try { ok = cond(arg); } catch (e) { ok = false; }
+      if (ok) B.result = { ms: now - t0 };
+      else if (now - t0 > 120000) B.result = { ms: null };
+      else requestAnimationFrame(poll);
+    };
+    requestAnimationFrame(poll);
+  };
+  // key: a key name, or 'click' (the next click anywhere)
   B.arm = (name, arg, key, ctrl) => {
     B.result = null;
     const cond = B.conds[name];
@@ -142,21 +185,27 @@ HELPERS = r"""
       arg.h4Before = s && s.querySelector('[data-testid=gs-equations] h4');
       arg.pathsBefore = B.charts().map(B.cursorPath);
     }
-    const onKey = (ev) => {
-      if (ev.key !== key || ev.ctrlKey !== !!ctrl) return;
-      window.removeEventListener('keydown', onKey, true);
-      const t0 = performance.now();
-      const poll = () => {
-        const now = performance.now();
-        let ok = false;
-        try { ok = cond(arg); } catch (e) { ok = false; }
-        if (ok) B.result = { ms: now - t0 };
-        else if (now - t0 > 120000) B.result = { ms: null };
-        else requestAnimationFrame(poll);
-      };
-      requestAnimationFrame(poll);
+    const type = key === 'click' ? 'click' : 'keydown';
+    const on = (ev) => {
+      if (type === 'keydown' && (ev.key !== key || ev.ctrlKey !== !!ctrl)) return;
+      window.removeEventListener(type, on, true);
+      B.t0 = performance.now();
+      pollFrom(B.t0, cond, arg);
     };
-    window.addEventListener('keydown', onKey, true);
+    window.addEventListener(type, on, true);
+  };
+  // where a sentence's time went in the explorer page: key -> payload in the heatmaps component
+  // (server, transfer, Streamlit), and the component's own drawing (app/heatmaps.js measures it)
+  B.split = () => {
+    const data = performance.getEntriesByName('gatescope:heatmaps-data').at(-1);
+    const draw = performance.getEntriesByName('gatescope:heatmaps-draw').at(-1);
+    return { arrive: data ? data.startTime - B.t0 : null, draw: draw ? draw.duration : null };
+  };
+  B.floorDraw = (data, width, arg) => {
+    B.result = null;
+    const t0 = performance.now();
+    window.__floorMount(data, width);
+    pollFrom(t0, B.conds.floor, arg);
   };
   B.watchLoad = (name, arg) => {
     const poll = () => {
@@ -213,16 +262,6 @@ def stop_server(proc: subprocess.Popen) -> None:
             os.killpg(proc.pid, signal.SIGKILL)
 
 
-def choose_model() -> tuple[Path, str]:
-    shipped = sorted((ROOT / "assets" / "models").glob("charlm-*/card.json"))
-    preferred = [p for p in shipped if p.parent.name == "charlm-lstm"] or shipped
-    if preferred:
-        return preferred[0].parent, "shipped (assets/models)"
-    return DEV_MODELS / "charlm-lstm", "dev, random weights (/work/dev/models)"
-
-
-# ---------------------------------------------------------------- in-page measurement
-
 
 class Frames:
     """WebSocket frames the page receives (server -> browser), with their sizes."""
@@ -243,7 +282,9 @@ def wait_result(page: Page) -> float:
     page.wait_for_function("() => window.__gsb.result !== null", timeout=150_000, polling=100)
     ms = page.evaluate("() => window.__gsb.result.ms")
     if ms is None:
-        raise SystemExit("the page never reached the expected state (120 s)")
+        shot = Path(tempfile.gettempdir()) / "gs-bench-timeout.png"
+        page.screenshot(path=str(shot), full_page=True)
+        raise SystemExit(f"the page never reached the expected state (120 s); see {shot}")
     return float(ms)
 
 
@@ -267,6 +308,7 @@ def blur(page: Page) -> None:
     page.evaluate("() => document.activeElement && document.activeElement.blur()")
 
 
+
 def minimal_round_trip(page: Page, frames: Frames, value: str) -> tuple[float, int, int]:
     page.bring_to_front()
     box = page.get_by_role("textbox", name="Value")
@@ -277,6 +319,7 @@ def minimal_round_trip(page: Page, frames: Frames, value: str) -> tuple[float, i
     ms = wait_result(page)
     settle(page, frames, quiet_ms=300)
     return (ms, *frames.since(mark))
+
 
 
 def explorer_step(page: Page, frames: Frames, charts: int) -> tuple[float, int, int]:
@@ -298,6 +341,7 @@ def explorer_step(page: Page, frames: Frames, charts: int) -> tuple[float, int, 
     return (ms, *frames.since(mark))
 
 
+
 def stable_chart_count(page: Page, quiet_ms: int = 1500) -> int:
     """The number of Gatescope charts once it has not changed for ``quiet_ms`` (charts drawn in the
     page by Plotly.js appear a moment after the script run that sent them)."""
@@ -309,6 +353,43 @@ def stable_chart_count(page: Page, quiet_ms: int = 1500) -> int:
         elif (time.perf_counter() - since) * 1000 >= quiet_ms:
             return count
         page.wait_for_timeout(100)
+
+
+
+def sentence(rng: random.Random, chars: int, first: str) -> str:
+    words = [first + rng.choice(WORDS)]
+    while sum(len(w) + 1 for w in words) <= chars:
+        words.append(rng.choice(WORDS))
+    return " ".join(words)[: chars - 1].rstrip().ljust(chars - 1, "s") + "."
+
+
+def choose_models() -> tuple[list[Path], str]:
+    """The char-level language models (LSTM first): shipped ones, else the dev models."""
+    for folder, origin in ((ROOT / "assets" / "models", "shipped (assets/models)"),
+                           (DEV_MODELS, "dev, random weights (/work/dev/models)")):
+        found = sorted(p.parent for p in folder.glob("charlm-*/card.json"))
+        if any(p.name == "charlm-lstm" for p in found):
+            return sorted(found, key=lambda p: p.name != "charlm-lstm"), origin
+    raise SystemExit("no charlm-lstm model in assets/models or /work/dev/models")
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:
+        pass
+
+
+def serve_floor(folder: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
+    """bench/floor.html with the app's own heatmaps.js/.css and the same Plotly.js, linked in."""
+    folder.mkdir()
+    for name, src in (("index.html", ROOT / "bench" / "floor.html"),
+                      ("heatmaps.js", ROOT / "app" / "heatmaps.js"),
+                      ("heatmaps.css", ROOT / "app" / "heatmaps.css"),
+                      ("plotly.min.js", static_assets.ensure_plotly_js())):
+        (folder / name).symlink_to(src.resolve())
+    handler = functools.partial(_Quiet, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}/index.html"
 
 
 def sentence_arg(tokens: list[str], charts: int) -> dict:
@@ -334,6 +415,34 @@ def explorer_sentence(page: Page, frames: Frames, text: str, tokens: list[str],
     return (ms, *frames.since(mark))
 
 
+def floor_draw(floor: Page, explorer: Page, tokens: list[str]) -> float:
+    """The explorer's last heatmaps payload drawn again by app/heatmaps.js in the blank page (which
+    holds the previous payload, so this is a Plotly.react update, as in the app)."""
+    data = explorer.evaluate("() => window.__gsb.payload()")
+    width = explorer.evaluate("() => window.__gsb.payloadWidth()")
+    drawn = len(data["panels"]) + (1 if data.get("output") else 0)  # the charts this payload holds
+    floor.bring_to_front()
+    floor.evaluate("([d, w, a]) => window.__gsb.floorDraw(d, w, a)",
+                   [data, width, sentence_arg(tokens, drawn)])
+    ms = wait_result(floor)
+    floor.wait_for_timeout(300)
+    return ms
+
+
+def click_timed(page: Page, frames: Frames, cond: str, arg: dict, target) -> float:
+    page.bring_to_front()
+    page.evaluate("([c, a]) => window.__gsb.arm(c, a, 'click', false)", [cond, arg])
+    target.click()
+    ms = wait_result(page)
+    settle(page, frames, quiet_ms=800)
+    return ms
+
+
+def sidebar_choice(page: Page, label: str):
+    return page.locator("[data-testid=stSidebar] label").filter(
+        has=page.get_by_text(label, exact=True)).first
+
+
 def first_render(context, url: str, cond: str, arg: dict) -> float:
     page = context.new_page()
     try:
@@ -346,39 +455,48 @@ def first_render(context, url: str, cond: str, arg: dict) -> float:
         page.close()
 
 
-def sentence(rng: random.Random, chars: int, first: str) -> str:
-    words = [first + rng.choice(WORDS)]
-    while sum(len(w) + 1 for w in words) <= chars:
-        words.append(rng.choice(WORDS))
-    return " ".join(words)[: chars - 1].rstrip().ljust(chars - 1, "s") + "."
+def open_explorer(context, url: str) -> tuple[Page, Frames, int]:
+    page = context.new_page()
+    frames = Frames(page)
+    page.goto(url)
+    page.wait_for_function("() => window.__gsb.readout() !== null && window.__gsb.charts().length > 0",
+                           timeout=150_000)
+    settle(page, frames)
+    return page, frames, stable_chart_count(page)
 
 
-# ---------------------------------------------------------------- report
+def open_floor(context, url: str) -> Page:
+    page = context.new_page()
+    page.goto(url)
+    page.wait_for_function("() => window.__floorReady === true", timeout=60_000)
+    return page
 
 
-def med(xs: list[float]) -> float:
-    return statistics.median(xs)
+# ---------------------------------------------------------------- main
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--reps", type=int, default=15, help="repetitions of figures 1-4")
-    ap.add_argument("--reps-long", type=int, default=8, help="repetitions at 2,000 tokens")
+    ap.add_argument("--reps", type=int, default=9, help="repetitions of every figure")
+    ap.add_argument("--reps-long", type=int, default=0,
+                    help="also: repetitions of a step and a new sentence at 2,000 tokens (info)")
     ap.add_argument("--seed", type=int, default=0)
     opts = ap.parse_args()
     rng = random.Random(opts.seed)
 
-    model_dir, origin = choose_model()
-    model = cells.load(model_dir)
-    rec = model.recurrent
-    print(f"model: {model_dir.name} from {model_dir.parent} — {origin}; {rec.cell}, "
-          f"{rec.num_layers} layer(s) x {rec.hidden_size} units")
-    samples = list(model.card.samples)
-    default_tokens = [t.text for t in model.tokenizer(samples[0])] if samples else []
+    model_dirs, origin = choose_models()
+    models = {d.name: cells.load(d) for d in model_dirs}
+    lstm = models["charlm-lstm"]
+    gru_id = "charlm-gru" if "charlm-gru" in models else None
+    rec = lstm.recurrent
+    print(f"models: {', '.join(models)} — {origin}; charlm-lstm: {rec.num_layers} layer(s) x "
+          f"{rec.hidden_size} units")
+    print(f"load average at start: {' '.join(f'{v:.2f}' for v in os.getloadavg())}", flush=True)
 
     tmp = Path(tempfile.mkdtemp(prefix="gs-bench-"))
     (tmp / "models").mkdir()
-    (tmp / "models" / model_dir.name).symlink_to(model_dir.resolve())
+    for d in model_dirs:
+        (tmp / "models" / d.name).symlink_to(d.resolve())
     env = dict(os.environ, GATESCOPE_MODELS=str(tmp / "models"))
     ports = {"explorer": free_port(), "minimal": free_port()}
     procs = {
@@ -388,6 +506,7 @@ def main() -> None:
                                 tmp / "minimal.log"),
     }
     url = {k: f"http://127.0.0.1:{p}/" for k, p in ports.items()}
+    floor_server, url["floor"] = serve_floor(tmp / "floor")
     try:
         for k, proc in procs.items():
             wait_healthy(ports[k], proc, tmp / f"{k}.log")
@@ -395,61 +514,108 @@ def main() -> None:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             context = browser.new_context(viewport=VIEWPORT)
             context.add_init_script(HELPERS)
-            results = run(context, url, model, default_tokens, rng, opts)
+            results = run(context, url, models, gru_id, rng, opts)
             browser.close()
     finally:
+        floor_server.shutdown()
         for proc in procs.values():
             stop_server(proc)
         shutil.rmtree(tmp, ignore_errors=True)
+    results["load_end"] = os.getloadavg()
     report(results, opts)
 
 
-def run(context, url: dict, model, default_tokens: list[str], rng: random.Random, opts) -> dict:
+def run(context, url: dict, models: dict, gru_id: str | None, rng: random.Random, opts) -> dict:
+    model = models["charlm-lstm"]
     r: dict[str, list] = {k: [] for k in (
-        "min_rt", "min_bytes", "step", "step_bytes", "sent", "sent_bytes", "load_exp", "load_min",
+        "min_rt", "min_bytes", "step", "step_bytes", "sent", "sent_bytes", "floor", "split", "sent_all",
+        "sent_all_bytes", "floor_all", "load_exp", "load_min", "switch_arch", "switch_view",
         "min_rt_long", "step_long", "step_long_bytes", "sent_long", "sent_long_bytes")}
     tokens_of = lambda text: [t.text for t in model.tokenizer(text)]  # noqa: E731
-    load_arg = {"n": len(default_tokens), "readout": f"{STEP_WORD} 0 / {len(default_tokens) - 1}"}
 
-    # long-lived pages, one per app
     mini = context.new_page()
     mini_frames = Frames(mini)
     mini.goto(url["minimal"])
     mini.get_by_role("textbox", name="Value").wait_for(timeout=120_000)
     settle(mini, mini_frames)
-    exp = context.new_page()
-    exp_frames = Frames(exp)
-    exp.goto(url["explorer"])
-    exp.wait_for_function("() => window.__gsb.readout() !== null && window.__gsb.charts().length > 0",
-                          timeout=150_000)
-    settle(exp, exp_frames)
-    charts = stable_chart_count(exp)
-    load_arg["charts"] = charts
-    print(f"explorer: {charts} Gatescope charts; default sentence {len(default_tokens)} tokens")
+    exp, exp_frames, charts = open_explorer(context, url["explorer"])
+    allp, all_frames, charts_all = open_explorer(context, url["explorer"] + "?units=all")
+    floor, floor_all = open_floor(context, url["floor"]), open_floor(context, url["floor"])
+    rows = allp.evaluate("() => window.__gsb.payload().rows.length")
+    print(f"explorer: {charts} Gatescope charts (default view); {charts_all} with all units "
+          f"({rows} rows per heatmap)", flush=True)
 
     # warm-up (not counted): one of each
     minimal_round_trip(mini, mini_frames, "warm up")
     text = sentence(rng, 200, "W")
     explorer_sentence(exp, exp_frames, text, tokens_of(text), charts)
+    floor_draw(floor, exp, tokens_of(text))
     explorer_step(exp, exp_frames, charts)
+    text_all = sentence(rng, 200, "X")
+    explorer_sentence(allp, all_frames, text_all, tokens_of(text_all), charts_all)
+    floor_draw(floor_all, allp, tokens_of(text_all))
 
-    print(f"figures 1-3: {opts.reps} repetitions, interleaved", flush=True)
+    # figure 5's pages: the sentence typed in the LSTM, then in the GRU if the switch dropped it
+    charts_gru = 0
+    samples = {mid: tokens_of(m.card.samples[0]) if m.card.samples else []
+               for mid, m in models.items()}  # what a model shows when the sentence is dropped
+    if gru_id:
+        sw, sw_frames, _ = open_explorer(context, url["explorer"])
+        sw_text = sentence(rng, 200, "Z")
+        sw_tokens = tokens_of(sw_text)
+        explorer_sentence(sw, sw_frames, sw_text, sw_tokens, charts)
+        sidebar_choice(sw, "GRU").click()
+        settle(sw, sw_frames)
+        kept = sw.get_by_role("textbox", name="Sentence").input_value() == sw_text
+        print(f"  switching LSTM -> GRU {'keeps' if kept else 'does NOT keep'} the typed sentence"
+              + ("" if kept else "; figure 5 then times drawing the model's own sample instead"))
+        charts_gru = stable_chart_count(sw)
+        sidebar_choice(sw, "LSTM").click()
+        settle(sw, sw_frames)
+        print(f"  switch pages ready: LSTM {charts} charts, GRU {charts_gru} charts", flush=True)
+
+    print(f"figures 1, 2, 4, 5 and the reference: {opts.reps} repetitions, interleaved", flush=True)
     letters = "ABCDEFGHIJKLMNOPRSTUVY"
     for rep in range(opts.reps):
         text = sentence(rng, 200, letters[rep % len(letters)])
-        ms, nf, nb = explorer_sentence(exp, exp_frames, text, tokens_of(text), charts)
+        toks = tokens_of(text)
+        ms, nf, nb = explorer_sentence(exp, exp_frames, text, toks, charts)
         r["sent"].append(ms)
         r["sent_bytes"].append((nf, nb))
+        r["split"].append(exp.evaluate("() => window.__gsb.split()"))
+        r["floor"].append(floor_draw(floor, exp, toks))
         ms, nf, nb = explorer_step(exp, exp_frames, charts)
         r["step"].append(ms)
         r["step_bytes"].append((nf, nb))
         ms, nf, nb = minimal_round_trip(mini, mini_frames, f"value {rep} {rng.random():.6f}")
         r["min_rt"].append(ms)
         r["min_bytes"].append((nf, nb))
-        print(f"  rep {rep + 1:2d}: minimal {r['min_rt'][-1]:7.1f} ms | step {r['step'][-1]:6.1f} ms"
-              f" | sentence {r['sent'][-1]:7.1f} ms", flush=True)
+        text = sentence(rng, 200, letters[(rep + 7) % len(letters)])
+        toks = tokens_of(text)
+        ms, nf, nb = explorer_sentence(allp, all_frames, text, toks, charts_all)
+        r["sent_all"].append(ms)
+        r["sent_all_bytes"].append((nf, nb))
+        r["floor_all"].append(floor_draw(floor_all, allp, toks))
+        line = (f"  rep {rep + 1:2d}: minimal {r['min_rt'][-1]:6.1f} | step {r['step'][-1]:5.1f} | "
+                f"sentence {r['sent'][-1]:6.1f} (floor draw {r['floor'][-1]:6.1f}) | all units "
+                f"{r['sent_all'][-1]:6.1f} (floor draw {r['floor_all'][-1]:6.1f})")
+        if gru_id:
+            to_gru = rep % 2 == 0
+            n_charts = charts_gru if to_gru else charts
+            arg = {"options": [sentence_arg(toks, n_charts)
+                               for toks in (sw_tokens, samples[gru_id if to_gru else model.id])]}
+            target = sidebar_choice(sw, "GRU" if to_gru else "LSTM")
+            r["switch_arch"].append(click_timed(sw, sw_frames, "anySentence", arg, target))
+            click_timed(sw, sw_frames, "otherView", {}, sidebar_choice(sw, OTHER_VIEW))
+            r["switch_view"].append(click_timed(sw, sw_frames, "anySentence", arg,
+                                                sidebar_choice(sw, "Explorer")))
+            line += f" | switch arch {r['switch_arch'][-1]:6.1f} view {r['switch_view'][-1]:6.1f}"
+        print(line + " ms", flush=True)
 
-    print(f"figure 4: first full render, {opts.reps} repetitions, alternating", flush=True)
+    print(f"figure 3: first full render, {opts.reps} repetitions, alternating", flush=True)
+    default_tokens = tokens_of(model.card.samples[0]) if model.card.samples else []
+    load_arg = {"n": len(default_tokens), "readout": f"{STEP_WORD} 0 / {len(default_tokens) - 1}",
+                "charts": charts}
     first_render(context, url["minimal"], "minimalLoaded", {})  # warm-up
     first_render(context, url["explorer"], "explorerLoaded", load_arg)
     for rep in range(opts.reps):
@@ -463,62 +629,82 @@ def run(context, url: dict, model, default_tokens: list[str], rng: random.Random
         print(f"  rep {rep + 1:2d}: minimal {r['load_min'][-1]:7.1f} ms | explorer "
               f"{r['load_exp'][-1]:7.1f} ms", flush=True)
 
-    print(f"figure 5: 2,000 tokens, {opts.reps_long} repetitions, interleaved", flush=True)
+    if opts.reps_long:
+        print(f"2,000 tokens (info): {opts.reps_long} repetitions, interleaved", flush=True)
     for rep in range(opts.reps_long):
-        if rep < 3 or rep % 3 == 0:  # a new long sentence now and then (each costs ~seconds)
-            text = sentence(rng, 2000, letters[rep % len(letters)])
-            toks = tokens_of(text)
-            assert len(toks) == 2000, len(toks)
-            ms, nf, nb = explorer_sentence(exp, exp_frames, text, toks, charts)
-            r["sent_long"].append(ms)
-            r["sent_long_bytes"].append((nf, nb))
+        text = sentence(rng, 2000, letters[rep % len(letters)])
+        toks = tokens_of(text)
+        ms, nf, nb = explorer_sentence(exp, exp_frames, text, toks, charts)
+        r["sent_long"].append(ms)
+        r["sent_long_bytes"].append((nf, nb))
         ms, nf, nb = explorer_step(exp, exp_frames, charts)
         r["step_long"].append(ms)
         r["step_long_bytes"].append((nf, nb))
         ms, _, _ = minimal_round_trip(mini, mini_frames, f"long {rep} {rng.random():.6f}")
         r["min_rt_long"].append(ms)
-        sent = f" | sentence {r['sent_long'][-1]:7.1f} ms" if rep < 3 or rep % 3 == 0 else ""
-        print(f"  rep {rep + 1:2d}: minimal {r['min_rt_long'][-1]:7.1f} ms | step "
-              f"{r['step_long'][-1]:6.1f} ms{sent}", flush=True)
     return r
+
+
+# ---------------------------------------------------------------- report
+
+
+def med(xs: list[float]) -> float:
+    return statistics.median(xs)
 
 
 def kb(pairs: list[tuple[int, int]]) -> str:
     frames = med([f for f, _ in pairs])
     size = med([b for _, b in pairs])
-    top = max(b for _, b in pairs) / 1024
-    return f"{size / 1024:9.1f} KiB in {frames:g} frames (median; max {top:.1f} KiB)"
+    return f"{size / 1024:9.1f} KiB in {frames:g} frames (median)"
 
 
 def report(r: dict, opts) -> None:
-    m1, m5 = med(r["min_rt"]), med(r["min_rt_long"])
-    rows = [
-        ("1 minimal app rerun round trip", None, m1, None, None),
-        ("2 one step (200 tokens)", med(r["step"]), m1, 0.5, "<="),
-        ("3 new 200-char sentence", med(r["sent"]), m1, 2.0, "<="),
-        ("4 first full render", med(r["load_exp"]), med(r["load_min"]), 2.0, "<="),
-        ("5 one step (2,000 tokens)", med(r["step_long"]), m5, 0.5, "<="),
-        ("5 new 2,000-char sentence", med(r["sent_long"]), m5, None, None),
+    m1 = med(r["min_rt"])
+    floor1, floor2 = m1 + med(r["floor"]), m1 + med(r["floor_all"])
+    rows = [  # name, explorer ms, floor ms or None, target, target is against ("floor" | "minimal")
+        ("1 new 200-char sentence", med(r["sent"]), floor1, 1.25, "floor"),
+        ("2 the same, all units", med(r["sent_all"]), floor2, 1.25, "floor"),
+        ("4 one step", med(r["step"]), None, 0.5, "minimal"),
     ]
+    if r["switch_arch"]:
+        rows += [("5 switch LSTM <-> GRU", med(r["switch_arch"]), None, 3.0, "minimal"),
+                 ("5 switch view, back to explorer", med(r["switch_view"]), None, 3.0, "minimal")]
     print()
-    print(f"medians over {opts.reps} (figures 1-4) / {opts.reps_long} (figure 5) interleaved "
-          "repetitions; ratio = explorer / minimal")
-    print(f"{'figure':34} {'explorer ms':>12} {'minimal ms':>11} {'ratio':>7} {'target':>8}  result")
-    for name, e, m, target, _ in rows:
-        if e is None:
-            print(f"{name:34} {'':>12} {m:11.1f} {'':>7} {'(ref)':>8}")
-            continue
-        ratio = e / m
-        verdict = ("PASS" if ratio <= target else "FAIL") if target else "(info)"
-        tgt = f"<= {target:g}" if target else "-"
-        print(f"{name:34} {e:12.1f} {m:11.1f} {ratio:7.2f} {tgt:>8}  {verdict}")
+    print(f"medians over {opts.reps} interleaved repetitions; minimal = the minimal app's rerun "
+          f"round trip ({m1:.1f} ms); floor = minimal + the same charts drawn by Plotly.js alone")
+    print(f"{'figure':34} {'ms':>8} {'x minimal':>10} {'floor ms':>9} {'x floor':>8} {'target':>16}"
+          "  result")
+    for name, e, floor, target, against in rows:
+        ratio = e / (floor if against == "floor" else m1)
+        fl = f"{floor:9.1f} {e / floor:8.2f}" if floor else f"{'':>9} {'':>8}"
+        verdict = "PASS" if ratio <= target else "FAIL"
+        print(f"{name:34} {e:8.1f} {e / m1:10.2f} {fl} {f'<= {target:g} x {against}':>16}  {verdict}")
+    le, lm = med(r["load_exp"]), med(r["load_min"])
+    print(f"{'3 first full render':34} {le:8.1f} {le / lm:10.2f} {'':>9} {'':>8} "
+          f"{'<= 2 x minimal':>16}  {'PASS' if le / lm <= 2 else 'FAIL'}   (minimal app's first "
+          f"render {lm:.1f} ms)")
+    print(f"floor draws alone (Plotly.js in the blank page): default view {med(r['floor']):.1f} ms, "
+          f"all units {med(r['floor_all']):.1f} ms")
+    split = [x for x in r["split"] if x.get("arrive") is not None and x.get("draw") is not None]
+    if split:
+        print(f"figure 1 in the explorer page: key -> payload in the heatmaps component "
+              f"{med([x['arrive'] for x in split]):.1f} ms (server, transfer, Streamlit); the "
+              f"component's drawing {med([x['draw'] for x in split]):.1f} ms (the floor page's: "
+              f"{med(r['floor']):.1f} ms)")
+    if r["sent_long"]:
+        ml = med(r["min_rt_long"])
+        print(f"2,000 tokens (info): new sentence {med(r['sent_long']):.1f} ms "
+              f"({med(r['sent_long']) / ml:.2f} x minimal), step {med(r['step_long']):.1f} ms "
+              f"({med(r['step_long']) / ml:.2f} x minimal)")
     print()
     print("bytes received by the page per update (WebSocket frames, server -> browser):")
     print(f"  minimal app rerun            {kb(r['min_bytes'])}")
-    print(f"  step, 200 tokens (+ sync)    {kb(r['step_bytes'])}")
+    print(f"  step (+ its deferred sync)   {kb(r['step_bytes'])}")
     print(f"  new 200-char sentence        {kb(r['sent_bytes'])}")
-    print(f"  step, 2,000 tokens (+ sync)  {kb(r['step_long_bytes'])}")
-    print(f"  new 2,000-char sentence      {kb(r['sent_long_bytes'])}")
+    print(f"  the same, all units          {kb(r['sent_all_bytes'])}")
+    if r["sent_long"]:
+        print(f"  new 2,000-char sentence      {kb(r['sent_long_bytes'])}")
+    print(f"load average at the end: {' '.join(f'{v:.2f}' for v in r['load_end'])}")
 
 
 if __name__ == "__main__":

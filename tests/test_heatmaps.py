@@ -84,3 +84,33 @@ def test_shown_units_pins_notable_then_most_active_in_the_chosen_order():
 
 def test_default_rows_fit_a_projector():
     assert heatmaps.DEFAULT_ROWS <= 32
+
+
+# ---------------------------------------------------------------- the output chart
+
+
+def test_classes_chart_holds_every_class_row_within_a_level():
+    probs = np.array([[0.1, 0.9], [0.6, 0.4], [0.25, 0.75]], np.float32)  # (T=3, K=2)
+    chart = heatmaps.classes_chart(probs, ["neg <b>", "pos"], "Model output")
+    assert chart["type"] == "heatmap" and chart["gate"] == "p" and chart["shape"] == [2, 3]
+    assert chart["row_labels"] == ["neg␣&lt;b&gt;", "pos"]  # labels escaped, as every label
+    back = heatmaps.dequantise_chart(chart)  # (K, T)
+    assert np.abs(back - probs.T).max() <= 0.5 / LEVELS + 1e-9
+    with pytest.raises(ValueError, match=r"expected probabilities \(T, 3\).*got shape \(3, 2\)"):
+        heatmaps.classes_chart(probs, ["a", "b", "c"], "x")
+
+
+def test_series_chart_keeps_values_and_drops_an_empty_series():
+    pred = np.array([0.5, 0.123456, np.nan])
+    chart = heatmaps.series_chart([("model", pred, False), ("actual", np.full(3, np.nan), True)],
+                                  "<i>t</i>", "p")
+    assert chart["type"] == "series" and chart["title"] == "&lt;i&gt;t&lt;/i&gt;"
+    (line,) = chart["lines"]
+    assert line["y"] == [0.5, 0.1235, None] and line["name"] == "model" and not line["dotted"]
+
+
+def test_payload_carries_the_output_chart():
+    chart = heatmaps.series_chart([("model", np.array([0.1, 0.2]), False)], "out", "p")
+    p = heatmap_payload([Panel("h-0", "h", "tanh", "h", np.zeros((2, 3)))], ["a", "b"], [0, 1, 2],
+                        "s", 0, WORDS, output=chart)
+    assert p["output"] is chart and json.loads(json.dumps(p))["output"]["lines"][0]["y"] == [0.1, 0.2]

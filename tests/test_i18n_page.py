@@ -69,6 +69,18 @@ def plotly_strings(spec: dict) -> list[str]:
     return out
 
 
+def heatmap_strings(payload: dict) -> list[str]:
+    """The words of the charts drawn in the page from the heatmaps payload (app/heatmaps.js): panel
+    titles, unit rows, the hover's step word and the output chart's title, axis, lines and classes."""
+    out = [str(payload.get("step_word") or ""), *map(str, payload.get("row_labels") or [])]
+    out += [str(p.get("title") or "") for p in payload.get("panels") or []]
+    o = payload.get("output") or {}
+    out += [str(o.get(k) or "") for k in ("title", "y_title")]
+    out += [str(line.get("name") or "") for line in o.get("lines") or []]
+    out += [str(lab) for lab in o.get("row_labels") or []]
+    return out
+
+
 def payload_strings(payload: dict) -> list[str]:
     """The step panel's words: its text table, the output's title, names and class labels, and the
     cell diagram's words."""
@@ -106,6 +118,8 @@ def page_strings(at: AppTest) -> list[tuple[str, str]]:
             return  # the raw card, the export snippet, the user's tokens; "English / 简体中文"
         if kind == "plotly_chart":
             out.extend((f"chart {key}", s) for s in plotly_strings(json.loads(proto.spec)))
+        elif kind == "bidi_component" and proto.component_name == "gatescope_heatmaps":
+            out.extend((f"chart {key}", s) for s in heatmap_strings(json.loads(proto.json)))
         elif kind == "bidi_component":
             out.extend((f"stepper {key}", s) for s in payload_strings(json.loads(proto.json)))
         elif kind == "table":

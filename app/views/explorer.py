@@ -92,8 +92,9 @@ def shown(gates: dict[str, np.ndarray], key: str, convention: str) -> tuple[str,
 
 def gates_ui(model: cells.Model, trace: cells.Trace, view: View, anchor: int, seq: str, L: dict,
              keys: tuple[str, ...] | None = None, key: str = "heatmaps-explorer",
-             columns: int = 2, max_height: int | None = None) -> None:
-    """The heatmaps of the gates ``keys`` (default: the cell's whole grid) in one component."""
+             columns: int = 2, max_height: int | None = None, with_output: bool = False) -> None:
+    """The heatmaps of the gates ``keys`` (default: the cell's whole grid) in one component, and
+    with ``with_output`` the model's output chart, drawn in the page from the same payload."""
     if key == "heatmaps-explorer":
         st.subheader(L["gates_heading"])
         if len(view.directions) > 1:
@@ -114,34 +115,35 @@ def gates_ui(model: cells.Model, trace: cells.Trace, view: View, anchor: int, se
             if model.recurrent.bidirectional:
                 title += f" · {names[direction]}"
             panels.append(heatmaps.Panel(f"{gate}-{direction}", name, spec.kind(name), title, values))
-    if not panels:
+    output = output_chart(model, trace, L) if with_output else None
+    if not panels and output is None:
         return
     payload = heatmaps.heatmap_payload(
         panels, trace.tokens, rows, seq, anchor, chart_words(L),
         font_size=presentation.font_size(), columns=columns, max_height=max_height,
+        output=output,
     )
     heatmaps_ui(payload, key=key)
 
 
-def output_ui(model: cells.Model, trace: cells.Trace, anchor: int, L: dict) -> None:
+def output_chart(model: cells.Model, trace: cells.Trace, L: dict) -> dict | None:
+    """The model's output at every step, as a chart of the heatmaps payload (drawn with the gates,
+    in the same message): class probabilities as a heatmap; a value head's prediction against the
+    actual next value; a next-token head's probability of the token that actually comes next."""
     out, kind = trace.outputs, model.card.head_kind
     if out is None or len(trace.tokens) == 0:
-        return
-    look = dict(words=chart_words(L), font_size=presentation.font_size(),
-                width=presentation.content_width())
+        return None
+    words = chart_words(L)
     if kind == "value":
         nxt = np.array([cells.tokenize.parse_number(tok) for tok in trace.tokens[1:]] + [np.nan])
-        fig = charts.series_figure(out[:, 0], nxt, trace.tokens, anchor, L["output_chart"],
-                                   L["stepper"]["output_value"], **look)
-    elif kind == "next_token":
+        return heatmaps.series_chart([(words["model"], out[:, 0], False), (words["actual"], nxt, True)],
+                                     L["output_chart"], L["stepper"]["output_value"])
+    if kind == "next_token":
         nxt = np.array(trace.token_ids[1:] + [-1])
         p = np.where(nxt >= 0, out[np.arange(len(nxt)), np.maximum(nxt, 0)], np.nan)
-        fig = charts.series_figure(p, np.full(len(p), np.nan), trace.tokens, anchor, L["p_next"], "p",
-                                   **look)
-    else:
-        labels = [label_name(L, lab) for lab in model.card.output_labels]
-        fig = charts.outputs_figure(out, trace.tokens, labels, anchor, L["output_chart"], **look)
-    st.plotly_chart(fig, key="outputs", theme=None, config={"displaylogo": False})
+        return heatmaps.series_chart([(words["model"], p, False)], L["p_next"], "p")
+    labels = [label_name(L, lab) for lab in model.card.output_labels]
+    return heatmaps.classes_chart(out, labels, L["output_chart"])
 
 
 def unit_text_ui(trace: cells.Trace, view: View, L: dict) -> None:
@@ -199,8 +201,7 @@ def render(model: cells.Model, L: dict) -> None:
         if present:
             return
         rest = tuple(g for g in model.recurrent.spec.grid if g not in featured)
-        gates_ui(model, trace, view, anchor, seq, L, keys=rest)
-        output_ui(model, trace, anchor, L)
+        gates_ui(model, trace, view, anchor, seq, L, keys=rest, with_output=True)
         unit_text_ui(trace, view, L)
     with below:
         with st.expander(L["how_to_read"]):
@@ -209,7 +210,7 @@ def render(model: cells.Model, L: dict) -> None:
 
 
 def export_ui(model: cells.Model, trace: cells.Trace, text: str, L: dict) -> None:
-    with st.expander(L["export"]):
+    with st.popover(L["export"]):  # its body (and the code highlighter) loads when opened
         st.caption(L["export_png"])
         cols = st.columns(2)
         cols[0].download_button(L["export_csv"], lambda: export.trace_csv(trace), f"{model.id}-trace.csv",
