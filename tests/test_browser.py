@@ -99,7 +99,7 @@ def choose(pg: Page, label: str, option: str) -> None:
 def type_sentence(pg: Page, text: str) -> None:
     box = pg.get_by_role("textbox", name="Sentence")
     box.fill(text)
-    box.press("Control+Enter")
+    box.press("Enter")
     wait_idle(pg)
 
 
