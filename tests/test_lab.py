@@ -97,3 +97,30 @@ def test_saturation_scatter_has_a_dot_per_unit():
     scatter = next(s for s in specs(at) if s["layout"]["meta"]["gatescope"] == "scatter")
     hidden = CARDS[mid]["architecture"]["hidden_size"]
     assert len(scatter["data"][0]["customdata"]) == hidden or "bdata" in scatter["data"][0]["customdata"]
+
+
+def test_interventions_made_on_the_lstm_are_dropped_on_the_gru_with_a_message():
+    """Regression: a preset on the LSTM then a switch to the GRU raised "a gru has no clampable
+    gate 'f'"."""
+    at = pick(fresh(), task_id("sentiment"))
+    at.radio(key="view").set_value("intervene").run()
+    at.button(key="preset-never_forget").click().run()
+    pick(at, task_id("sentiment", "gru"))
+    assert not at.exception, at.exception
+    warning = " ".join(w.value for w in at.warning)
+    assert "GRU" in warning and "f = 1" in warning and "i = 0" in warning
+    assert at.session_state["clamps"] == []
+    at.button(key="preset-reset_off").click().run()  # the GRU's own presets still work
+    assert not at.exception, at.exception
+    assert [c["gate"] for c in at.session_state["clamps"]] == ["r"]
+
+
+def test_clamps_a_cell_can_take_are_kept():
+    from app.views.intervene import fitting
+
+    clamps = [{"gate": "f", "value": 1.0, "units": None, "steps": None},
+              {"gate": "z", "value": 1.0, "units": [3], "steps": None},
+              {"gate": "z", "value": 0.0, "units": [99], "steps": None}]
+    kept, dropped = fitting(clamps, "gru", 64)
+    assert kept == clamps[1:2] and dropped == [clamps[0], clamps[2]]
+    assert fitting(clamps[:1], "lstm", 64) == (clamps[:1], [])
