@@ -291,3 +291,38 @@ def test_class_probabilities_are_labelled_with_whole_labels_at_every_step(browse
             pg.keyboard.press("ArrowRight")
     finally:
         ctx.close()
+
+
+def slider_and_chart_steps(pg: Page) -> tuple[int, int]:
+    """(the step the gradients view's slider shows, the step its chart says it explains)."""
+    pg.wait_for_function("() => Array.from(document.querySelectorAll('.js-plotly-plot'))"
+                         ".some(g => g.layout && g.layout.meta && g.layout.meta.gatescope === 'lines')",
+                         timeout=90_000)
+    shown = pg.locator("[data-testid=stSlider] input[type=range]").first.get_attribute("aria-valuetext")
+    title = pg.evaluate("() => Array.from(document.querySelectorAll('.js-plotly-plot'))"
+                        ".find(g => g.layout.meta && g.layout.meta.gatescope === 'lines').layout.title.text")
+    return int(shown.split(":")[0]), int(title.split("step ")[1].split()[0])
+
+
+def test_the_gradient_slider_shows_the_step_its_chart_explains(browser, server):
+    """Regression: after a new sentence the slider said step 0 while the chart said step 5."""
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    pg = ctx.new_page()
+    try:
+        pg.goto(f"{server}/?view=gradients&model=sentiment-lstm&text=the+film+was+not+good+.")
+        wait_idle(pg)
+        pg.wait_for_selector("[data-testid=stSlider]", timeout=90_000)
+        assert slider_and_chart_steps(pg) == (5, 5)
+        type_sentence(pg, "a b c d e f g h")
+        pg.wait_for_function("() => location.href.includes('text=a+b+c')", timeout=30_000)
+        slider, chart = slider_and_chart_steps(pg)
+        assert slider == chart, (slider, chart)
+        pg.locator("[data-testid=stSlider] input[type=range]").first.focus()
+        pg.keyboard.press("Home")
+        wait_idle(pg)
+        pg.wait_for_timeout(500)
+        wait_idle(pg)
+        assert slider_and_chart_steps(pg) == (0, 0)
+        assert pg.locator("[data-testid=stException]").count() == 0
+    finally:
+        ctx.close()

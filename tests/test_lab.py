@@ -124,3 +124,16 @@ def test_clamps_a_cell_can_take_are_kept():
     kept, dropped = fitting(clamps, "gru", 64)
     assert kept == clamps[1:2] and dropped == [clamps[0], clamps[2]]
     assert fitting(clamps[:1], "lstm", 64) == (clamps[:1], [])
+
+
+def test_the_gradient_view_names_what_a_character_model_predicts():
+    """Regression: the prediction line read "LSTM:   · GRU:   · RNN:" — a predicted space or line
+    break printed as nothing."""
+    at = pick(fresh(), task_id("charlm"))
+    at.text_input(key="sentence").set_value("It was a dark and stormy").run()
+    at.radio(key="view").set_value("gradients").run()
+    note = next(c.value for c in at.caption if c.value.startswith("The output is the logit"))
+    for arch in ("LSTM", "GRU", "RNN"):
+        predicted = note.split(f"{arch}: ")[1].split(" · ")[0]
+        assert predicted.startswith("“") and predicted.endswith("”") and len(predicted) > 2, note
+    assert "“␣”" in note  # after "stormy" the models expect a space, shown as a visible mark
