@@ -59,7 +59,8 @@ def color_range(kind: str, values: np.ndarray) -> tuple[float, float, str]:
         return 0.0, 1.0, SEQUENTIAL
     if kind == "tanh":
         return -1.0, 1.0, DIVERGING
-    bound = nice_bound(float(np.abs(values).max()) if values.size else 1.0)
+    finite = np.isfinite(values)  # NaN marks a gap (e.g. a token only one of a pair has)
+    bound = nice_bound(float(np.abs(values[finite]).max()) if finite.any() else 1.0)
     return -bound, bound, CELL_DIVERGING
 
 

@@ -137,3 +137,36 @@ def test_the_gradient_view_names_what_a_character_model_predicts():
         predicted = note.split(f"{arch}: ")[1].split(" · ")[0]
         assert predicted.startswith("“") and predicted.endswith("”") and len(predicted) > 2, note
     assert "“␣”" in note  # after "stormy" the models expect a space, shown as a visible mark
+
+
+def test_a_minimal_pair_made_by_an_insertion_is_aligned_with_a_gap():
+    """Regression: "the film was good" / "the film was not good" compared "good" with "not" and
+    "." with "good"; the inserted word now faces a gap and the rest lines up."""
+    import numpy as np
+
+    from app.views.pairs import aligned, alignment, pair_tokens
+
+    a, b = "the film was good".split(), "the film was not good".split()
+    columns = alignment(a, b)
+    assert columns == [(0, 0), (1, 1), (2, 2), (None, 3), (3, 4)]
+    assert pair_tokens(a, b, columns) == ["the", "film", "was", "+not", "good"]
+    va, vb = np.arange(4, dtype=np.float32)[:, None], 10 * np.arange(5, dtype=np.float32)[:, None]
+    diff = aligned(va, vb, columns)[:, 0]
+    assert np.isnan(diff[3]) and diff[4] == 40 - 3 and diff[2] == 20 - 2
+    replaced = alignment("the dog barks".split(), "the dogs bark".split())
+    assert pair_tokens("the dog barks".split(), "the dogs bark".split(), replaced) == [
+        "the", "dog→dogs", "barks→bark"]
+    assert pair_tokens(b, a, alignment(b, a))[3] == "−not"
+
+
+def test_minimal_pair_charts_line_up_tokens_and_state_the_range_once():
+    mid = task_id("sentiment")
+    at = pick(fresh(), mid)
+    at.radio(key="view").set_value("pairs").run()
+    at.text_input(key=f"paira-{mid}").set_value("the film was good").run()
+    at.text_input(key=f"pairb-{mid}").set_value("the film was not good").run()
+    maps = heatmaps(at)
+    for m in maps:  # regression: "B − A: cell state c (colour range ±20) — colour range ±20"
+        assert m["layout"]["title"]["text"].count("±") == 1, m["layout"]["title"]["text"]
+    labels = [x.split(" ‹", 1)[1][:-1] for x in maps[0]["data"][0]["x"]]
+    assert labels == ["the", "film", "was", "+not", "good"]
