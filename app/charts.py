@@ -39,6 +39,9 @@ TITLES: dict[str, str] = i18n.t("en")["gate_titles"]  # fallbacks; pages pass th
 # every key of the cells' (default) specs, with the kind its spec gives it; u = 1 − z is a sigmoid
 KINDS: dict[str, str] = {g.key: g.kind for spec in SPECS.values() for g in spec.gates} | {"u": "sigmoid"}
 GATE_STYLES: dict[str, GateStyle] = {k: GateStyle(TITLES.get(k, k), kind) for k, kind in KINDS.items()}
+# one exponent format on every log axis: 10⁻⁴ and 10⁻¹⁶ alike (the default wrote "100μ" beside
+# "10⁻¹⁶", since SI prefixes stop at 10⁻¹⁵)
+LOG_TICKS = {"exponentformat": "power", "showexponent": "all"}
 BOUNDED = ("sigmoid", "tanh")  # kinds on a fixed scale; the others get a symmetric range stated
 
 
@@ -241,7 +244,8 @@ def lines_figure(
         margin=dict(l=60, r=10, t=50, b=40),
         xaxis=dict(tickvals=x[::every], ticktext=[plotly_safe(t) for t in tokens[::every]],
                    type="category"),
-        yaxis=dict(title=y_title, type="log" if log else "linear"),
+        yaxis=dict(title=y_title, type="log" if log else "linear",
+                   **LOG_TICKS if log else {}),
         legend=dict(orientation="h", y=1.1, x=1, xanchor="right"),
         shapes=[cursor_shape(mark)] if mark is not None else [],
         meta={"gatescope": "lines"},

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from playwright.sync_api import Page, sync_playwright
@@ -324,5 +325,36 @@ def test_the_gradient_slider_shows_the_step_its_chart_explains(browser, server):
         wait_idle(pg)
         assert slider_and_chart_steps(pg) == (0, 0)
         assert pg.locator("[data-testid=stException]").count() == 0
+    finally:
+        ctx.close()
+
+
+def drawn_chart(pg: Page, kind: str, expression: str):
+    """``expression`` (JS over the drawn chart ``g``) for the first chart whose meta says ``kind``."""
+    find = ("Array.from(document.querySelectorAll('.js-plotly-plot'))"
+            f".find(g => g._fullLayout && g.layout.meta && g.layout.meta.gatescope === '{kind}')")
+    pg.wait_for_function(f"() => !!{find}", timeout=90_000)
+    return pg.evaluate(f"() => {{ const g = {find}; return {expression}; }}")
+
+
+def test_saturation_axes_span_a_share_and_log_ticks_use_one_format(browser, server):
+    """Regressions: the saturation scatter's x axis spanned −1…2 for a share (its square aspect
+    stretched the range); the gradients' log axis wrote "100μ" beside "10⁻¹⁶"."""
+    ctx = browser.new_context(viewport={"width": 1280, "height": 720})
+    pg = ctx.new_page()
+    try:
+        pg.goto(f"{server}/?view=saturation&model=sentiment-lstm")
+        wait_idle(pg)
+        for axis in ("xaxis", "yaxis"):
+            low, high = drawn_chart(pg, "scatter", f"g._fullLayout.{axis}.range")
+            assert -0.05 <= low < 0 and 1 < high <= 1.05, (axis, low, high)
+        text = "It was the best of times, it was the worst of times, it was the age of wisdom. " * 2
+        pg.goto(f"{server}/?view=gradients&model=charlm-lstm&text={quote(text)}")
+        wait_idle(pg)
+        ticks = drawn_chart(pg, "lines", "Array.from(g.querySelectorAll('.ytick text'))"
+                                          ".map(t => t.textContent)")
+        assert ticks, ticks
+        powers = [t for t in ticks if t.startswith("10")]
+        assert powers and not [t for t in ticks if t[-1:] in "μmnpfa"], ticks
     finally:
         ctx.close()
