@@ -358,3 +358,27 @@ def test_saturation_axes_span_a_share_and_log_ticks_use_one_format(browser, serv
         assert powers and not [t for t in ticks if t[-1:] in "μmnpfa"], ticks
     finally:
         ctx.close()
+
+
+@pytest.mark.parametrize(("model", "text", "shown"), [
+    ("sentiment-lstm", "the plot was dull but the acting was wonderful " * 12, "the plot was dull"),
+    ("charlm-lstm", "abcdefghij" * 60, "abcdefghij"),
+])
+def test_the_sentence_coloured_by_a_unit_wraps_and_shows_word_boundaries(browser, server, model,
+                                                                          text, shown):
+    """Regression: the coloured sentence ran off the right edge, and word tokens ran together
+    ("theplotwasdull")."""
+    ctx = browser.new_context(viewport={"width": 1280, "height": 720})
+    pg = ctx.new_page()
+    try:
+        pg.goto(f"{server}/?model={model}&text={quote(text)}")
+        wait_ready(pg)
+        box = pg.locator("[data-testid=gs-unit-text]")
+        box.wait_for(timeout=90_000)
+        assert shown in box.text_content()
+        fits = box.evaluate("e => [e.scrollWidth <= e.clientWidth + 1,"
+                            " e.getBoundingClientRect().right <= window.innerWidth]")
+        assert fits == [True, True], fits
+        assert box.evaluate("e => e.getBoundingClientRect().height") > 40  # wrapped: several lines
+    finally:
+        ctx.close()
