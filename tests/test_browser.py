@@ -14,6 +14,7 @@ from urllib.parse import quote
 import pytest
 from playwright.sync_api import Page, sync_playwright
 
+from app.i18n import t
 from tests.conftest import ROOT, shipped_cards
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -382,3 +383,34 @@ def test_the_sentence_coloured_by_a_unit_wraps_and_shows_word_boundaries(browser
         assert box.evaluate("e => e.getBoundingClientRect().height") > 40  # wrapped: several lines
     finally:
         ctx.close()
+
+
+def test_a_language_switch_relabels_the_order_box_and_keeps_the_convention(browser, server):
+    """Regression: after a language switch the order box stayed in English and the GRU convention
+    radio lost its selection (the browser keeps a choice as its label)."""
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+    pg = ctx.new_page()
+    try:
+        pg.goto(f"{server}/?model=sentiment-gru&order=variance&conv=u")
+        wait_ready(pg)
+        checked = "() => Array.from(document.querySelectorAll('[data-testid=stRadio]'))" \
+                  ".filter(r => r.innerText.includes('1 − z')).map(r =>" \
+                  " r.querySelector('input:checked') && r.querySelector('input:checked')" \
+                  ".closest('label').innerText)"
+        assert pg.evaluate(checked) == ["u = 1 − z, as the textbooks: share of the candidate written"]
+        order = pg.get_by_role("combobox", name="Order units by")
+        assert order.input_value() == "variance over the sentence"
+        pg.get_by_text("简体中文", exact=True).click()
+        wait_ready(pg)
+        pg.get_by_text("逐步观察", exact=True).wait_for(timeout=90_000)
+        zh = t("zh")
+        assert pg.evaluate(checked) == [zh["convention_u"]]
+        order = pg.get_by_role("combobox", name=zh["order"], exact=True)
+        assert order.input_value() == zh["order_options"]["variance"], order.input_value()
+        no_errors_in(pg)
+    finally:
+        ctx.close()
+
+
+def no_errors_in(pg: Page) -> None:
+    assert pg.locator("[data-testid=stException]").count() == 0
