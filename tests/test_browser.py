@@ -414,3 +414,29 @@ def test_a_language_switch_relabels_the_order_box_and_keeps_the_convention(brows
 
 def no_errors_in(pg: Page) -> None:
     assert pg.locator("[data-testid=stException]").count() == 0
+
+
+def test_enter_applies_the_sentence_and_it_survives_every_switch(browser, server):
+    """Regression: the sentence box needed Ctrl+Enter, and LSTM → GRU replaced the typed sentence
+    with the GRU's sample."""
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+    pg = ctx.new_page()
+    try:
+        pg.goto(f"{server}/?model=sentiment-lstm")
+        wait_ready(pg)
+        text = "the zorblat acting was not wonderful"
+        box = pg.get_by_role("textbox", name="Sentence")
+        box.fill(text)
+        box.press("Enter")
+        wait_ready(pg, tokens=6)
+        for target, label in (("GRU", "Sentence"), ("Minimal pairs", None), ("Explorer", "Sentence"),
+                              ("简体中文", "句子")):
+            pg.get_by_text(target, exact=True).click()
+            wait_idle(pg)
+            if label:  # the minimal pairs view has its own two sentences
+                assert pg.get_by_role("textbox", name=label, exact=True).input_value() == text
+        wait_ready(pg, tokens=6)
+        assert pg.get_by_role("textbox", name="句子", exact=True).input_value() == text
+        no_errors_in(pg)
+    finally:
+        ctx.close()
