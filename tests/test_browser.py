@@ -424,18 +424,18 @@ def test_enter_applies_the_sentence_and_it_survives_every_switch(browser, server
     try:
         pg.goto(f"{server}/?model=sentiment-lstm")
         wait_ready(pg)
-        text = "the zorblat acting was not wonderful"
+        text = "the zorblat acting was not so wonderful"  # 7 tokens; the sample has 6
         box = pg.get_by_role("textbox", name="Sentence")
         box.fill(text)
         box.press("Enter")
-        wait_ready(pg, tokens=6)
+        wait_ready(pg, tokens=7)
         for target, label in (("GRU", "Sentence"), ("Minimal pairs", None), ("Explorer", "Sentence"),
                               ("简体中文", "句子")):
             pg.get_by_text(target, exact=True).click()
             wait_idle(pg)
             if label:  # the minimal pairs view has its own two sentences
                 assert pg.get_by_role("textbox", name=label, exact=True).input_value() == text
-        wait_ready(pg, tokens=6)
+        wait_ready(pg, tokens=7)
         assert pg.get_by_role("textbox", name="句子", exact=True).input_value() == text
         no_errors_in(pg)
     finally:
