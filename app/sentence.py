@@ -111,7 +111,8 @@ def _short(text: str, limit: int = 60) -> str:
 
 def markdown_safe(text: str) -> str:
     """User text for a Markdown message: visible, every ASCII punctuation mark backslash-escaped."""
-    return "".join("\\" + ch if ch in string.punctuation else ch for ch in visible(text))
+    shown = " ".join(visible(part) for part in text.split(" "))  # spaces stay spaces
+    return "".join("\\" + ch if ch in string.punctuation else ch for ch in shown)
 
 
 def text_ui(model: cells.Model, L: dict) -> str:

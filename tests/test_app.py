@@ -300,3 +300,11 @@ def test_a_long_text_with_line_breaks_is_read_whole():
     assert not at.exception
     assert at.text_input(key="sentence").value == text
     assert len(tokens_shown(at)) == len(text) and tokens_shown(at).count("⏎") == 100
+
+
+def test_user_text_in_a_message_is_not_markdown():
+    from app.sentence import markdown_safe
+
+    assert markdown_safe("a [link](http://x) **b** <i>") == (
+        "a \\[link\\]\\(http\\:\\/\\/x\\) \\*\\*b\\*\\* \\<i\\>")
+    assert markdown_safe("nul\x00 rtl\u202e") == "nul␀ rtlU\\+202E"  # shown, not obeyed

@@ -21,6 +21,7 @@ DEFAULT_PAIRS = {
 }
 
 
+GAP_COLOUR = "#8c8c8c"  # a neutral grey no diverging colour comes near
 Column = tuple[int | None, int | None]  # (position in A, position in B); None: a gap
 
 
@@ -109,4 +110,5 @@ def render(model: cells.Model, L: dict) -> None:
                                     title=V["difference"].format(gate=L["gate_titles"][gate]),
                                     words=chart_words(L))
         fig.update_traces(colorscale=charts.DIVERGING)
+        fig.update_layout(plot_bgcolor=GAP_COLOUR)  # a gap (NaN) shows the background
         cols[k % 2].plotly_chart(fig, key=f"pair-{gate}", theme=None, config={"displaylogo": False})
