@@ -72,13 +72,27 @@ def set_text(text: str) -> None:
     st.session_state[TEXT] = text
 
 
-def cannot_read(model: cells.Model, text: str) -> str | None:
-    """The first piece of ``text`` the model cannot read, or None when it reads all of it. Word
-    and character models read anything (unknown pieces read as <unk>); a values model reads only
-    numbers."""
-    if model.tokenizer.kind != "values":
-        return None
-    return next((tok.text for tok in tokens_of(model.id, text, model) if not tok.known), None)
+@dataclass(frozen=True)
+class Unreadable:
+    """Why a model cannot read a text: ``why`` names the message, ``piece`` is an example."""
+
+    why: str  # "not_numbers" | "other_characters"
+    piece: str
+
+
+def cannot_read(model: cells.Model, text: str) -> Unreadable | None:
+    """Why the model cannot read ``text``, or None when it can. A word model reads anything
+    (unknown words read as <unk>); a character model reads a text unless most of its characters
+    are outside the alphabet it was trained on (prose into an aⁿbⁿ model); a values model reads
+    only numbers."""
+    tokens = tokens_of(model.id, text, model)
+    unknown = [tok.text for tok in tokens if not tok.known]
+    kind = model.tokenizer.kind
+    if kind == "values" and unknown:
+        return Unreadable("not_numbers", unknown[0])
+    if kind == "char" and 2 * len(unknown) > len(tokens):
+        return Unreadable("other_characters", next((u for u in unknown if u.strip()), unknown[0]))
+    return None
 
 
 def keep_or_restore(model: cells.Model, samples: list[str], L: dict) -> None:
@@ -94,14 +108,15 @@ def keep_or_restore(model: cells.Model, samples: list[str], L: dict) -> None:
         state.pop(KEPT), state.pop(STAND_IN, None)
         return
     if kept is None:
-        piece = cannot_read(model, text)
-        if piece is None:
+        if cannot_read(model, text) is None:
             return
         state[KEPT] = kept = text
         state[STAND_IN] = samples[0] if samples else ""
         set_text(state[STAND_IN])
-    st.info(L["sentence_kept"].format(piece=markdown_safe(cannot_read(model, kept) or ""),
-                                      sentence=markdown_safe(_short(kept))))
+    reason = cannot_read(model, kept)
+    if reason is not None:
+        st.info(L["sentence_kept"][reason.why].format(piece=markdown_safe(reason.piece),
+                                                      sentence=markdown_safe(_short(kept))))
 
 
 def _short(text: str, limit: int = 60) -> str:

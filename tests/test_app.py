@@ -308,3 +308,15 @@ def test_user_text_in_a_message_is_not_markdown():
     assert markdown_safe("a [link](http://x) **b** <i>") == (
         "a \\[link\\]\\(http\\:\\/\\/x\\) \\*\\*b\\*\\* \\<i\\>")
     assert markdown_safe("nul\x00 rtl\u202e") == "nul␀ rtlU\\+202E"  # shown, not obeyed
+
+
+def test_a_formal_language_model_keeps_prose_aside_and_a_word_model_gets_it_back():
+    text = "the movie was good"
+    at = pick(fresh(), "sentiment-lstm")
+    at.text_input(key="sentence").set_value(text).run()
+    pick(at, "anbn-lstm")  # its alphabet is $, a, b: prose is mostly other characters
+    message = " ".join(i.value for i in at.info)
+    assert "other characters" in message and "kept" in message, message
+    assert at.text_input(key="sentence").value == CARDS["anbn-lstm"]["samples"][0]
+    pick(at, "charlm-lstm")  # a character model of English reads it
+    assert at.text_input(key="sentence").value == text and not at.info

@@ -83,7 +83,7 @@ def predicted_label(L: dict, model: cells.Model, output: int) -> str:
     label = labels[output] if output < len(labels) else str(output)
     if model.card.head_kind == "classes":
         return label_name(L, label)
-    return f"“{markdown_safe(label)}”"
+    return f"“{markdown_safe(visible(label))}”"
 
 
 def lifetime_ui(models: list[cells.Model], text: str, L: dict) -> None:
