@@ -12,7 +12,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page, expect, sync_playwright
 
 from app.i18n import t
 from tests.conftest import ROOT, shipped_cards
@@ -434,7 +434,8 @@ def test_enter_applies_the_sentence_and_it_survives_every_switch(browser, server
             pg.get_by_text(target, exact=True).click()
             wait_idle(pg)
             if label:  # the minimal pairs view has its own two sentences
-                assert pg.get_by_role("textbox", name=label, exact=True).input_value() == text
+                expect(pg.get_by_role("textbox", name=label, exact=True)).to_have_value(
+                    text, timeout=30_000)
         wait_ready(pg, tokens=7)
         assert pg.get_by_role("textbox", name="句子", exact=True).input_value() == text
         no_errors_in(pg)
