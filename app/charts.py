@@ -43,6 +43,9 @@ TITLES: dict[str, str] = i18n.t("en")["gate_titles"]  # fallbacks; pages pass th
 # every key of the cells' (default) specs, with the kind its spec gives it; u = 1 − z is a sigmoid
 KINDS: dict[str, str] = {g.key: g.kind for spec in SPECS.values() for g in spec.gates} | {"u": "sigmoid"}
 GATE_STYLES: dict[str, GateStyle] = {k: GateStyle(TITLES.get(k, k), kind) for k, kind in KINDS.items()}
+# one exponent format on every log axis: 10⁻⁴ and 10⁻¹⁶ alike (the default wrote "100μ" beside
+# "10⁻¹⁶", since SI prefixes stop at 10⁻¹⁵)
+LOG_TICKS = {"exponentformat": "power", "showexponent": "all"}
 BOUNDED = ("sigmoid", "tanh")  # kinds on a fixed scale; the others get a symmetric range stated
 
 
@@ -63,7 +66,8 @@ def color_range(kind: str, values: np.ndarray) -> tuple[float, float, str]:
         return 0.0, 1.0, SEQUENTIAL
     if kind == "tanh":
         return -1.0, 1.0, DIVERGING
-    bound = nice_bound(float(np.abs(values).max()) if values.size else 1.0)
+    finite = np.isfinite(values)  # NaN marks a gap (e.g. a token only one of a pair has)
+    bound = nice_bound(float(np.abs(values[finite]).max()) if finite.any() else 1.0)
     return -bound, bound, CELL_DIVERGING
 
 
@@ -316,7 +320,7 @@ def lines_figure(
         height=height or 340,
         margin=dict(l=60, r=10, b=40),
         xaxis=x_ticks(x, tokens, font_size, width - 4 * font_size),
-        yaxis=dict(title=y_title, type="log" if log else "linear"),
+        yaxis=dict(title=y_title, type="log" if log else "linear", **LOG_TICKS if log else {}),
         legend=dict(orientation="h", y=1.0, yanchor="bottom", x=1, xanchor="right"),
         shapes=[cursor_shape(mark)] if mark is not None else [],
         meta={"gatescope": "lines"},

@@ -6,12 +6,14 @@ once per (model, text) — cached across reruns — and the trace is made from t
 
 from __future__ import annotations
 
+import string
 from dataclasses import dataclass
 
 import streamlit as st
 
 import cells
 from app import urlstate
+from app.labels import visible
 from cells.run import make_trace
 from cells.tokenize import Token
 
@@ -56,25 +58,105 @@ def sentence_ui(model: cells.Model, L: dict) -> Reading | None:
     return Reading(text, traced(model.id, text, model))
 
 
+# One sentence per session (not per model): the truth lives in TEXT, the two boxes that edit it are
+# re-seeded from it on every run, so it survives a switch of model, task, view and language (a view
+# that draws no box would otherwise let Streamlit drop a widget's state).
+TEXT = "_sentence"
+BOX = "sentence"  # st.text_input: Enter applies
+LONG_BOX = "sentence_long"  # st.text_area in an expander: long texts with line breaks
+KEPT = "_sentence_kept"  # the user's sentence while a model that cannot read it is shown
+STAND_IN = "_sentence_stand_in"  # the model's own example shown instead
+
+
+def set_text(text: str) -> None:
+    st.session_state[TEXT] = text
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """Why a model cannot read a text: ``why`` names the message, ``piece`` is an example."""
+
+    why: str  # "not_numbers" | "other_characters"
+    piece: str
+
+
+def cannot_read(model: cells.Model, text: str) -> Unreadable | None:
+    """Why the model cannot read ``text``, or None when it can. A word model reads anything
+    (unknown words read as <unk>); a character model reads a text unless most of its characters
+    are outside the alphabet it was trained on (prose into an aⁿbⁿ model); a values model reads
+    only numbers."""
+    tokens = tokens_of(model.id, text, model)
+    unknown = [tok.text for tok in tokens if not tok.known]
+    kind = model.tokenizer.kind
+    if kind == "values" and unknown:
+        return Unreadable("not_numbers", unknown[0])
+    if kind == "char" and 2 * len(unknown) > len(tokens):
+        return Unreadable("other_characters", next((u for u in unknown if u.strip()), unknown[0]))
+    return None
+
+
+def keep_or_restore(model: cells.Model, samples: list[str], L: dict) -> None:
+    """Before the boxes are drawn: show this model's own example in place of a sentence it cannot
+    read (keeping the sentence), and give the kept sentence back to a model that can read it."""
+    state = st.session_state
+    text, kept = state[TEXT], state.get(KEPT)
+    if kept is not None and text != state.get(STAND_IN):  # the user typed since: that text wins
+        state.pop(KEPT), state.pop(STAND_IN, None)
+        kept = None
+    if kept is not None and cannot_read(model, kept) is None:
+        set_text(kept)
+        state.pop(KEPT), state.pop(STAND_IN, None)
+        return
+    if kept is None:
+        if cannot_read(model, text) is None:
+            return
+        state[KEPT] = kept = text
+        state[STAND_IN] = samples[0] if samples else ""
+        set_text(state[STAND_IN])
+    reason = cannot_read(model, kept)
+    if reason is not None:
+        st.info(L["sentence_kept"][reason.why].format(piece=markdown_safe(reason.piece),
+                                                      sentence=markdown_safe(_short(kept))))
+
+
+def _short(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def markdown_safe(text: str) -> str:
+    """User text for a Markdown message: visible, every ASCII punctuation mark backslash-escaped."""
+    shown = " ".join(visible(part) for part in text.split(" "))  # spaces stay spaces
+    return "".join("\\" + ch if ch in string.punctuation else ch for ch in shown)
+
+
 def text_ui(model: cells.Model, L: dict) -> str:
     samples = list(model.card.samples)
     if model.tokenizer.kind in ("char", "word"):
         samples += [s for s in SEED_EXAMPLES if s not in samples]
-    key = f"text-{model.id}"
-    urlstate.seed(key, urlstate.take_text("text", MAX_CHARS))
-    if key not in st.session_state:
-        st.session_state[key] = samples[0] if samples else ""
+    state = st.session_state
+    linked = urlstate.take_text("text", MAX_CHARS)  # control characters dropped, cut, and said
+    if linked is not None:
+        set_text(linked)
+    if TEXT not in state:
+        set_text(samples[0] if samples else "")
+    keep_or_restore(model, samples, L)
+    state[BOX] = state[LONG_BOX] = state[TEXT]
 
     def use_example() -> None:
-        choice = st.session_state[f"example-{model.id}"]
+        choice = state[f"example-{model.id}"]
         if choice != L["example_none"]:
-            st.session_state[key] = choice
+            set_text(choice)
 
     if samples:
         st.selectbox(L["example"], [L["example_none"], *samples], key=f"example-{model.id}",
                      on_change=use_example)
-    text = st.text_area(L["sentence"], key=key, help=L["sentence_help"], max_chars=MAX_CHARS,
-                        height=80)
+    st.text_input(L["sentence"], key=BOX, help=L["sentence_help"], max_chars=MAX_CHARS,
+                  on_change=lambda: set_text(state[BOX]))
+    with st.expander(L["sentence_long"]):
+        st.text_area(L["sentence_long_box"], key=LONG_BOX, max_chars=MAX_CHARS, height=160,
+                     on_change=lambda: set_text(state[LONG_BOX]))
+    text = state[TEXT]
     urlstate.note("text", text)
     return text
 

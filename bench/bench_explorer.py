@@ -408,7 +408,7 @@ def explorer_sentence(page: Page, frames: Frames, text: str, tokens: list[str],
     page.evaluate("([a]) => window.__gsb.arm('sentence', a, 'Enter', true)",
                   [sentence_arg(tokens, charts)])
     mark = len(frames.log)
-    box.press("Control+Enter")
+    box.press("Enter")
     ms = wait_result(page)
     settle(page, frames, quiet_ms=800)
     blur(page)

@@ -101,7 +101,7 @@ def test_every_model_draws_every_gate(model_id):
             assert trace["zmin"] == -trace["zmax"] and f"±{trace['zmax']:g}" in m["layout"]["title"]["text"]
         shape = m["layout"]["shapes"][0]
         assert (shape["x0"], shape["x1"]) == (-0.5, 0.5)  # a new sentence starts at step 0
-    assert at.text_area(key=f"text-{model_id}").value  # a sample sentence is filled in
+    assert at.text_input(key="sentence").value  # a sample sentence is filled in
 
 
 def first_id(task: str, cell: str = "lstm", bi: bool = False) -> str:
@@ -114,7 +114,7 @@ def first_id(task: str, cell: str = "lstm", bi: bool = False) -> str:
 
 def test_cursor_follows_the_step_the_server_knows():
     at = pick(fresh(), first_id("sentiment"))
-    at.text_area(key=f"text-{first_id('sentiment')}").set_value("the movie was not good at all").run()
+    at.text_input(key="sentence").set_value("the movie was not good at all").run()
     at.session_state["step"] = 4  # as the stepper reports after a pause
     at.selectbox(key="order").set_value("variance").run()  # a view change redraws at that step
     for m in heatmaps(at):
@@ -142,7 +142,7 @@ def test_example_picker_fills_the_sentence():
     at = pick(fresh(), mid)
     box = at.selectbox(key=f"example-{mid}")
     box.set_value(box.options[2]).run()
-    assert at.text_area(key=f"text-{mid}").value == box.options[2]
+    assert at.text_input(key="sentence").value == box.options[2]
 
 
 def test_gru_convention_switch():
@@ -174,7 +174,7 @@ def test_language_switch():
     assert not at.exception
     header = [h.proto.body for h in at.get("html") if h.proto.body.startswith("<p class=\"gs-header\"")]
     assert len(header) == 1 and "Gatescope" in header[0] and "输入一句话" in header[0], header
-    assert "句子" in [t.label for t in at.text_area]
+    assert "句子" in [t.label for t in at.text_input]
 
 
 @pytest.mark.parametrize(
@@ -185,13 +185,13 @@ def test_language_switch():
 def test_bad_input_gets_a_message_not_a_traceback(text):
     mid = first_id("charlm" if text.strip() else "sentiment")  # word models read "   " as nothing
     at = pick(fresh(), mid)
-    at.text_area(key=f"text-{mid}").set_value(text).run()
+    at.text_input(key="sentence").set_value(text).run()
     assert not at.exception
     if not text.strip():
         assert at.info and not at.get("plotly_chart") and not heatmaps(at)
     elif len(text) > 2000:
         assert "2,000" in at.warning[0].value
-        assert at.text_area(key=f"text-{mid}").value == text  # nothing lost
+        assert at.text_input(key="sentence").value == text  # nothing lost
     else:
         for m in heatmaps(at):
             assert "<script>" not in json.dumps(m) and "<b>" not in json.dumps(m)
@@ -239,7 +239,7 @@ def test_link_restores_the_view():
     at.run()
     assert not at.exception
     assert at.radio(key="lang").value == "zh"
-    assert at.text_area(key=f"text-{mid}").value == text
+    assert at.text_input(key="sentence").value == text
     assert at.selectbox(key=f"unit-{mid}").value == 5
     assert at.radio(key="convention").value == "u"
     maps = heatmaps(at)
@@ -247,3 +247,79 @@ def test_link_restores_the_view():
     assert all(m["layout"]["shapes"][0]["x0"] == 2.5 for m in maps)  # drawn at step 3
     # and the page writes its state back into the link
     assert at.query_params["model"] == [mid] or at.query_params["model"] == mid
+
+
+def tokens_shown(at: AppTest) -> list[str]:
+    """The tokens the explorer's charts are drawn over (from the heatmaps' x labels)."""
+    return [x.split(" ‹", 1)[1][:-1] for x in heatmaps(at)[0]["data"][0]["x"]]
+
+
+def test_the_sentence_survives_architecture_task_view_and_language():
+    """Regression: the text box was keyed per model, so LSTM → GRU replaced the typed sentence."""
+    text = "the zorblat was not wonderful at all"
+    at = pick(fresh(), "sentiment-lstm")
+    at.text_input(key="sentence").set_value(text).run()
+    assert tokens_shown(at) == text.split()
+    pick(at, "sentiment-gru")  # architecture
+    assert at.text_input(key="sentence").value == text and tokens_shown(at) == text.split()
+    pick(at, "agreement-lstm")  # another task whose word model still reads it (zorblat: <unk>)
+    assert at.text_input(key="sentence").value == text and tokens_shown(at) == text.split()
+    at.radio(key="view").set_value("pairs").run()  # a view that draws no sentence box
+    at.radio(key="view").set_value("explorer").run()
+    assert at.text_input(key="sentence").value == text
+    at.radio(key="lang").set_value("zh").run()
+    assert at.text_input(key="sentence").value == text and tokens_shown(at) == text.split()
+    assert not at.exception
+
+
+def test_a_values_model_says_why_it_cannot_read_prose_and_keeps_the_sentence():
+    text = "the movie was good"
+    at = pick(fresh(), "sentiment-lstm")
+    at.text_input(key="sentence").set_value(text).run()
+    pick(at, "sunspots-lstm")
+    message = " ".join(i.value for i in at.info)
+    assert "“the” is not a number" in message and "kept" in message
+    assert at.text_input(key="sentence").value == CARDS["sunspots-lstm"]["samples"][0]
+    assert heatmaps(at)  # it shows its own example
+    pick(at, "sentiment-gru")
+    assert at.text_input(key="sentence").value == text and tokens_shown(at) == text.split()
+    assert not any("kept" in i.value for i in at.info)
+
+
+def test_a_sentence_typed_on_the_values_model_wins_over_the_kept_one():
+    at = pick(fresh(), "sentiment-lstm")
+    at.text_input(key="sentence").set_value("the movie was good").run()
+    pick(at, "sunspots-lstm")
+    at.text_input(key="sentence").set_value("10 20 30").run()
+    assert not at.info and tokens_shown(at) == ["10", "20", "30"]
+    pick(at, "sentiment-lstm")
+    assert at.text_input(key="sentence").value == "10 20 30"
+
+
+def test_a_long_text_with_line_breaks_is_read_whole():
+    at = pick(fresh(), "charlm-lstm")
+    text = "first line\nsecond line\n" * 50  # an st.text_input would drop the line breaks
+    at.text_area(key="sentence_long").set_value(text).run()
+    assert not at.exception
+    assert at.text_input(key="sentence").value == text
+    assert len(tokens_shown(at)) == len(text) and tokens_shown(at).count("⏎") == 100
+
+
+def test_user_text_in_a_message_is_not_markdown():
+    from app.sentence import markdown_safe
+
+    assert markdown_safe("a [link](http://x) **b** <i>") == (
+        "a \\[link\\]\\(http\\:\\/\\/x\\) \\*\\*b\\*\\* \\<i\\>")
+    assert markdown_safe("nul\x00 rtl\u202e") == "nul␀ rtlU\\+202E"  # shown, not obeyed
+
+
+def test_a_formal_language_model_keeps_prose_aside_and_a_word_model_gets_it_back():
+    text = "the movie was good"
+    at = pick(fresh(), "sentiment-lstm")
+    at.text_input(key="sentence").set_value(text).run()
+    pick(at, "anbn-lstm")  # its alphabet is $, a, b: prose is mostly other characters
+    message = " ".join(i.value for i in at.info)
+    assert "other characters" in message and "kept" in message, message
+    assert at.text_input(key="sentence").value == CARDS["anbn-lstm"]["samples"][0]
+    pick(at, "charlm-lstm")  # a character model of English reads it
+    assert at.text_input(key="sentence").value == text and not at.info

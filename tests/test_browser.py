@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page, expect, sync_playwright
 
+from app.i18n import t
 from tests.conftest import ROOT, shipped_cards
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -99,7 +101,7 @@ def choose(pg: Page, label: str, option: str) -> None:
 def type_sentence(pg: Page, text: str) -> None:
     box = pg.get_by_role("textbox", name="Sentence")
     box.fill(text)
-    box.press("Control+Enter")
+    box.press("Enter")
     wait_idle(pg)
 
 
@@ -377,5 +379,153 @@ def test_the_cell_diagram_is_large_when_presenting(browser, server):
         SHOTS.mkdir(parents=True, exist_ok=True)
         svg.scroll_into_view_if_needed()
         pg.screenshot(path=str(SHOTS / "diagram-present-1280x720.png"))
+    finally:
+        ctx.close()
+
+
+def slider_and_chart_steps(pg: Page) -> tuple[int, int]:
+    """(the step the gradients view's slider shows, the step its chart says it explains)."""
+    pg.wait_for_function("() => Array.from(document.querySelectorAll('.js-plotly-plot'))"
+                         ".some(g => g.layout && g.layout.meta && g.layout.meta.gatescope === 'lines')",
+                         timeout=90_000)
+    shown = pg.locator("[data-testid=stSlider] input[type=range]").first.get_attribute("aria-valuetext")
+    title = pg.evaluate("() => Array.from(document.querySelectorAll('.js-plotly-plot'))"
+                        ".find(g => g.layout.meta && g.layout.meta.gatescope === 'lines').layout.title.text")
+    return int(shown.split(":")[0]), int(title.split("step ")[1].split()[0])
+
+
+def test_the_gradient_slider_shows_the_step_its_chart_explains(browser, server):
+    """Regression: after a new sentence the slider said step 0 while the chart said step 5."""
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    pg = ctx.new_page()
+    try:
+        pg.goto(f"{server}/?view=gradients&model=sentiment-lstm&text=the+film+was+not+good+.")
+        wait_idle(pg)
+        pg.wait_for_selector("[data-testid=stSlider]", timeout=90_000)
+        assert slider_and_chart_steps(pg) == (5, 5)
+        type_sentence(pg, "a b c d e f g h")
+        pg.wait_for_function("() => location.href.includes('text=a+b+c')", timeout=30_000)
+        slider, chart = slider_and_chart_steps(pg)
+        assert slider == chart, (slider, chart)
+        pg.locator("[data-testid=stSlider] input[type=range]").first.focus()
+        pg.keyboard.press("Home")
+        wait_idle(pg)
+        pg.wait_for_timeout(500)
+        wait_idle(pg)
+        assert slider_and_chart_steps(pg) == (0, 0)
+        assert pg.locator("[data-testid=stException]").count() == 0
+    finally:
+        ctx.close()
+
+
+def drawn_chart(pg: Page, kind: str, expression: str):
+    """``expression`` (JS over the drawn chart ``g``) for the first chart whose meta says ``kind``."""
+    find = ("Array.from(document.querySelectorAll('.js-plotly-plot'))"
+            f".find(g => g._fullLayout && g.layout.meta && g.layout.meta.gatescope === '{kind}')")
+    pg.wait_for_function(f"() => !!{find}", timeout=90_000)
+    return pg.evaluate(f"() => {{ const g = {find}; return {expression}; }}")
+
+
+def test_saturation_axes_span_a_share_and_log_ticks_use_one_format(browser, server):
+    """Regressions: the saturation scatter's x axis spanned −1…2 for a share (its square aspect
+    stretched the range); the gradients' log axis wrote "100μ" beside "10⁻¹⁶"."""
+    ctx = browser.new_context(viewport={"width": 1280, "height": 720})
+    pg = ctx.new_page()
+    try:
+        pg.goto(f"{server}/?view=saturation&model=sentiment-lstm")
+        wait_idle(pg)
+        for axis in ("xaxis", "yaxis"):
+            low, high = drawn_chart(pg, "scatter", f"g._fullLayout.{axis}.range")
+            assert -0.05 <= low < 0 and 1 < high <= 1.05, (axis, low, high)
+        text = "It was the best of times, it was the worst of times, it was the age of wisdom. " * 2
+        pg.goto(f"{server}/?view=gradients&model=charlm-lstm&text={quote(text)}")
+        wait_idle(pg)
+        ticks = drawn_chart(pg, "lines", "Array.from(g.querySelectorAll('.ytick text'))"
+                                          ".map(t => t.textContent)")
+        assert ticks, ticks
+        powers = [t for t in ticks if t.startswith("10")]
+        assert powers and not [t for t in ticks if t[-1:] in "μmnpfa"], ticks
+    finally:
+        ctx.close()
+
+
+@pytest.mark.parametrize(("model", "text", "shown"), [
+    ("sentiment-lstm", "the plot was dull but the acting was wonderful " * 12, "the plot was dull"),
+    ("charlm-lstm", "abcdefghij" * 60, "abcdefghij"),
+])
+def test_the_sentence_coloured_by_a_unit_wraps_and_shows_word_boundaries(browser, server, model,
+                                                                          text, shown):
+    """Regression: the coloured sentence ran off the right edge, and word tokens ran together
+    ("theplotwasdull")."""
+    ctx = browser.new_context(viewport={"width": 1280, "height": 720})
+    pg = ctx.new_page()
+    try:
+        pg.goto(f"{server}/?model={model}&text={quote(text)}")
+        wait_ready(pg)
+        box = pg.locator("[data-testid=gs-unit-text]")
+        box.wait_for(timeout=90_000)
+        assert shown in box.text_content()
+        fits = box.evaluate("e => [e.scrollWidth <= e.clientWidth + 1,"
+                            " e.getBoundingClientRect().right <= window.innerWidth]")
+        assert fits == [True, True], fits
+        assert box.evaluate("e => e.getBoundingClientRect().height") > 40  # wrapped: several lines
+    finally:
+        ctx.close()
+
+
+def test_a_language_switch_relabels_the_order_box_and_keeps_the_convention(browser, server):
+    """Regression: after a language switch the order box stayed in English and the GRU convention
+    radio lost its selection (the browser keeps a choice as its label)."""
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+    pg = ctx.new_page()
+    try:
+        pg.goto(f"{server}/?model=sentiment-gru&order=variance&conv=u")
+        wait_ready(pg)
+        checked = "() => Array.from(document.querySelectorAll('[data-testid=stRadio]'))" \
+                  ".filter(r => r.innerText.includes('1 − z')).map(r =>" \
+                  " r.querySelector('input:checked') && r.querySelector('input:checked')" \
+                  ".closest('label').innerText)"
+        assert pg.evaluate(checked) == ["u = 1 − z, as the textbooks: share of the candidate written"]
+        order = pg.get_by_role("combobox", name="Order units by")
+        assert order.input_value() == "variance over the sentence"
+        pg.get_by_text("简体中文", exact=True).click()
+        wait_ready(pg)
+        pg.get_by_text("逐步观察", exact=True).wait_for(timeout=90_000)
+        zh = t("zh")
+        assert pg.evaluate(checked) == [zh["convention_u"]]
+        order = pg.get_by_role("combobox", name=zh["order"], exact=True)
+        assert order.input_value() == zh["order_options"]["variance"], order.input_value()
+        no_errors_in(pg)
+    finally:
+        ctx.close()
+
+
+def no_errors_in(pg: Page) -> None:
+    assert pg.locator("[data-testid=stException]").count() == 0
+
+
+def test_enter_applies_the_sentence_and_it_survives_every_switch(browser, server):
+    """Regression: the sentence box needed Ctrl+Enter, and LSTM → GRU replaced the typed sentence
+    with the GRU's sample."""
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+    pg = ctx.new_page()
+    try:
+        pg.goto(f"{server}/?model=sentiment-lstm")
+        wait_ready(pg)
+        text = "the zorblat acting was not so wonderful"  # 7 tokens; the sample has 6
+        box = pg.get_by_role("textbox", name="Sentence")
+        box.fill(text)
+        box.press("Enter")
+        wait_ready(pg, tokens=7)
+        for target, label in (("GRU", "Sentence"), ("Minimal pairs", None), ("Explorer", "Sentence"),
+                              ("简体中文", "句子")):
+            pg.get_by_text(target, exact=True).click()
+            wait_idle(pg)
+            if label:  # the minimal pairs view has its own two sentences
+                expect(pg.get_by_role("textbox", name=label, exact=True)).to_have_value(
+                    text, timeout=30_000)
+        wait_ready(pg, tokens=7)
+        assert pg.get_by_role("textbox", name="句子", exact=True).input_value() == text
+        no_errors_in(pg)
     finally:
         ctx.close()

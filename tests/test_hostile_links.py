@@ -118,7 +118,7 @@ def test_every_other_field_is_checked_and_the_rest_of_the_link_applies():
     hostile = {"unit": "99999", "step": str(2**31 + 5), "layer": "abc", "order": "evil",
                "by": "nope", "conv": "x", "units": "some", "present": "2", "gstep": "-1"}
     at = opened({"model": mid, "text": "the acting was good", **hostile})
-    assert at.text_area(key=f"text-{mid}").value == "the acting was good"  # kept
+    assert at.text_input(key="sentence").value == "the acting was good"  # kept
     shown = warning_text(at).replace("\\", "")
     for name in ("unit=99999", f"step={2**31 + 5}", "order=evil", "by=nope", "conv=x",
                  "units=some", "present=2"):
@@ -141,10 +141,10 @@ def test_view_language_and_model_fields():
 def test_hostile_text_in_a_link():
     mid = first_id("sentiment", "gru")
     at = opened({"model": mid, "text": "bad\x00\x07 text\x1b[31m\nnext line"})
-    assert at.text_area(key=f"text-{mid}").value == "bad text[31m\nnext line"
+    assert at.text_input(key="sentence").value == "bad text[31m\nnext line"
     assert "text=" in warning_text(at)
     at = opened({"model": mid, "text": "x" * 150_000})
-    assert len(at.text_area(key=f"text-{mid}").value) == 100_000
+    assert len(at.text_input(key="sentence").value) == 100_000
     at = opened({"model": mid, "text": "a step past the end", "step": "1500"})
     payload = next(json.loads(c.proto.json) for c in at.get("bidi_component")
                    if c.proto.component_name == "gatescope_stepper")

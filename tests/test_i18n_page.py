@@ -24,7 +24,7 @@ CARDS = shipped_cards()
 # Words a Chinese page may show: cell names, proper names, file formats and names, keys, functions.
 ALLOWED = {
     "LSTM", "GRU", "RNN", "BiLSTM", "PyTorch", "Gatescope", "tanh", "max", "Karpathy", "Johnson",
-    "Fei-Fei", "Home", "End", "CSV", "NPZ", "PNG", "weights.safetensors", "card.json",
+    "Fei-Fei", "Home", "End", "Ctrl", "Enter", "CSV", "NPZ", "PNG", "weights.safetensors", "card.json",
     "cells.export_torch", "pickle", ".pt", ".pth", ".pkl",
 }
 WORD = re.compile(r"\.?[A-Za-z][A-Za-z0-9_.\-]*[A-Za-z0-9]|[A-Za-z]")
@@ -135,7 +135,7 @@ def page_strings(at: AppTest) -> list[tuple[str, str]]:
         options = list(getattr(proto, "options", []) or []) if proto is not None else []
         if key.startswith("example-"):
             options = options[:1]  # the samples are sentences to read, not interface text
-        if key == "grad_step":
+        if key.startswith("grad_step"):  # one slider per sentence: grad_step-<sentence id>
             options = []  # "step: token"
         out.extend((f"{kind} {key} option", str(o)) for o in options)
         children = getattr(node, "children", None)

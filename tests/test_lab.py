@@ -97,3 +97,76 @@ def test_saturation_scatter_has_a_dot_per_unit():
     scatter = next(s for s in specs(at) if s["layout"]["meta"]["gatescope"] == "scatter")
     hidden = CARDS[mid]["architecture"]["hidden_size"]
     assert len(scatter["data"][0]["customdata"]) == hidden or "bdata" in scatter["data"][0]["customdata"]
+
+
+def test_interventions_made_on_the_lstm_are_dropped_on_the_gru_with_a_message():
+    """Regression: a preset on the LSTM then a switch to the GRU raised "a gru has no clampable
+    gate 'f'"."""
+    at = pick(fresh(), task_id("sentiment"))
+    at.radio(key="view").set_value("intervene").run()
+    at.button(key="preset-never_forget").click().run()
+    pick(at, task_id("sentiment", "gru"))
+    assert not at.exception, at.exception
+    warning = " ".join(w.value for w in at.warning)
+    assert "GRU" in warning and "f = 1" in warning and "i = 0" in warning
+    assert at.session_state["clamps"] == []
+    at.button(key="preset-reset_off").click().run()  # the GRU's own presets still work
+    assert not at.exception, at.exception
+    assert [c["gate"] for c in at.session_state["clamps"]] == ["r"]
+
+
+def test_clamps_a_cell_can_take_are_kept():
+    from app.views.intervene import fitting
+
+    clamps = [{"gate": "f", "value": 1.0, "units": None, "steps": None},
+              {"gate": "z", "value": 1.0, "units": [3], "steps": None},
+              {"gate": "z", "value": 0.0, "units": [99], "steps": None}]
+    kept, dropped = fitting(clamps, "gru", 64)
+    assert kept == clamps[1:2] and dropped == [clamps[0], clamps[2]]
+    assert fitting(clamps[:1], "lstm", 64) == (clamps[:1], [])
+
+
+def test_the_gradient_view_names_what_a_character_model_predicts():
+    """Regression: the prediction line read "LSTM:   · GRU:   · RNN:" — a predicted space or line
+    break printed as nothing."""
+    at = pick(fresh(), task_id("charlm"))
+    at.text_input(key="sentence").set_value("It was a dark and stormy").run()
+    at.radio(key="view").set_value("gradients").run()
+    note = next(c.value for c in at.caption if c.value.startswith("The output is the logit"))
+    for arch in ("LSTM", "GRU", "RNN"):
+        predicted = note.split(f"{arch}: ")[1].split(" · ")[0]
+        assert predicted.startswith("“") and predicted.endswith("”") and len(predicted) > 2, note
+    assert "“␣”" in note  # after "stormy" the models expect a space, shown as a visible mark
+
+
+def test_a_minimal_pair_made_by_an_insertion_is_aligned_with_a_gap():
+    """Regression: "the film was good" / "the film was not good" compared "good" with "not" and
+    "." with "good"; the inserted word now faces a gap and the rest lines up."""
+    import numpy as np
+
+    from app.views.pairs import aligned, alignment, pair_tokens
+
+    a, b = "the film was good".split(), "the film was not good".split()
+    columns = alignment(a, b)
+    assert columns == [(0, 0), (1, 1), (2, 2), (None, 3), (3, 4)]
+    assert pair_tokens(a, b, columns) == ["the", "film", "was", "+not", "good"]
+    va, vb = np.arange(4, dtype=np.float32)[:, None], 10 * np.arange(5, dtype=np.float32)[:, None]
+    diff = aligned(va, vb, columns)[:, 0]
+    assert np.isnan(diff[3]) and diff[4] == 40 - 3 and diff[2] == 20 - 2
+    replaced = alignment("the dog barks".split(), "the dogs bark".split())
+    assert pair_tokens("the dog barks".split(), "the dogs bark".split(), replaced) == [
+        "the", "dog→dogs", "barks→bark"]
+    assert pair_tokens(b, a, alignment(b, a))[3] == "−not"
+
+
+def test_minimal_pair_charts_line_up_tokens_and_state_the_range_once():
+    mid = task_id("sentiment")
+    at = pick(fresh(), mid)
+    at.radio(key="view").set_value("pairs").run()
+    at.text_input(key=f"paira-{mid}").set_value("the film was good").run()
+    at.text_input(key=f"pairb-{mid}").set_value("the film was not good").run()
+    maps = heatmaps(at)
+    for m in maps:  # regression: "B − A: cell state c (colour range ±20) — colour range ±20"
+        assert m["layout"]["title"]["text"].count("±") == 1, m["layout"]["title"]["text"]
+    labels = [x.split(" ‹", 1)[1][:-1] for x in maps[0]["data"][0]["x"]]
+    assert labels == ["the", "film", "was", "+not", "good"]

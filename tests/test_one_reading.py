@@ -50,7 +50,7 @@ def test_a_new_sentence_is_tokenized_once_per_model(view, model_id, calls):
     assert not at.exception, at.exception
     text = f"the dog that the cats see is not sad {next(SENTENCE)}"
     calls.clear()
-    at.text_area(key=f"text-{model_id}").set_value(text).run()
+    at.text_input(key="sentence").set_value(text).run()
     assert not at.exception, at.exception
     assert calls.count(text) == models_reading(view, model_id), calls
     calls.clear()

@@ -29,9 +29,11 @@ def payload_and_trace(model_id: str) -> tuple[dict, cells.Trace, AppTest]:
     at = AppTest.from_file(str(APP), default_timeout=120)
     at.run()
     pick(at, model_id)
-    (comp,) = [c for c in at.get("bidi_component") if c.proto.component_name == "gatescope_heatmaps"]
-    text = at.text_area(key=f"text-{model_id}").value
-    return json.loads(comp.proto.json), cells.trace(cells.load(MODELS / model_id), text), at
+    payloads = [json.loads(c.proto.json) for c in at.get("bidi_component")
+                if c.proto.component_name == "gatescope_heatmaps"]
+    (with_output,) = [p for p in payloads if p.get("output")]  # the featured heatmap has none
+    text = at.text_input(key="sentence").value
+    return with_output, cells.trace(cells.load(MODELS / model_id), text), at
 
 
 @pytest.mark.timeout(300)

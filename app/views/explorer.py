@@ -146,7 +146,9 @@ def output_chart(model: cells.Model, trace: cells.Trace, L: dict) -> dict | None
     return heatmaps.classes_chart(out, labels, L["output_chart"])
 
 
-def unit_text_ui(trace: cells.Trace, view: View, L: dict) -> None:
+def unit_text_ui(trace: cells.Trace, view: View, L: dict, words: bool) -> None:
+    """The sentence coloured by the chosen unit, wrapped to the page's width; ``words``: the tokens
+    are words or values, shown with a gap between them (a character model's spaces are tokens)."""
     name, values = shown(trace.gates(view.layer, view.directions[0]), view.order_by, view.convention)
     column = values[:, view.unit]
     zmin, zmax, _ = charts.color_range(trace.recurrent.spec.kind(name), values)
@@ -156,10 +158,12 @@ def unit_text_ui(trace: cells.Trace, view: View, L: dict) -> None:
         bg = value_colour(float(v), zmin, zmax)
         spans.append(
             f'<span title="{name} = {v:.3f}" style="background:{bg};color:{text_colour(bg)};'
-            f'padding:1px 1px;white-space:pre-wrap">{html_safe(tok) if len(tok) else ""}</span>'
+            f'padding:1px 2px;border-radius:2px;white-space:pre-wrap">'
+            f'{html_safe(tok) if len(tok) else ""}</span>'
         )
-    st.html('<div data-testid="gs-unit-text" style="line-height:1.9;font-family:monospace">'
-            + "".join(spans) + "</div>")
+    st.html('<div data-testid="gs-unit-text" style="line-height:1.9;font-family:monospace;'
+            'max-width:100%;overflow-wrap:anywhere;word-break:break-word">'
+            + (" " if words else "").join(spans) + "</div>")
 
 
 # The first screen (1280×720): the sentence, then the most telling heatmap (the gate the units are
@@ -202,7 +206,7 @@ def render(model: cells.Model, L: dict) -> None:
             return
         rest = tuple(g for g in model.recurrent.spec.grid if g not in featured)
         gates_ui(model, trace, view, anchor, seq, L, keys=rest, with_output=True)
-        unit_text_ui(trace, view, L)
+        unit_text_ui(trace, view, L, words=model.tokenizer.kind != "char")
     with below:
         with st.expander(L["how_to_read"]):
             st.markdown(L["explorer_how"])

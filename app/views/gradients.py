@@ -10,14 +10,17 @@ import streamlit as st
 import cells
 from app import charts, presentation, urlstate, zoo
 from app.i18n import arch_name, chart_words, label_name
+from app.labels import visible
+from app.payload import sequence_id
 from app.presentation import controls_container, presenting
-from app.sentence import sentence_ui, tokens_of, traced
+from app.sentence import markdown_safe, sentence_ui, tokens_of, traced
 from app.views.compare import siblings
 from cells.gradients import input_gradient_norms
 
 MAX_GRADIENT_TOKENS = 400
 SLIDER_HEIGHT = 90  # px: the step slider, presenting
 NOTE_HEIGHT = 40  # px: the caption under the chart, presenting
+TARGET = "_grad_step"  # the chosen step, kept across sentences and views
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
@@ -45,21 +48,14 @@ def render(model: cells.Model, L: dict) -> None:
         text = text[: tokens[MAX_GRADIENT_TOKENS - 1].end]
     models = siblings(model)
     trace = traced(models[0].id, text, models[0])
-    steps = trace.steps
-    urlstate.seed("grad_step", urlstate.take_int("gstep"), list(range(steps)))
-    if st.session_state.get("grad_step", steps) >= steps:
-        st.session_state["grad_step"] = steps - 1
-    step = st.select_slider(V["target"], options=list(range(steps)), key="grad_step",
-                            format_func=lambda t: f"{t}: {trace.tokens[t]}")
-    urlstate.note("gstep", step)
+    step = target_step_ui(trace, text, V)
     series, notes = {}, []
     for m in models:
         norms, output = gradient_norms(m.id, text, step, m)
         name = arch_name(L, zoo.arch_of(m.card))
         series[name] = np.where(norms > 0, norms, np.nan)[: step + 1]
         if output is not None:
-            labels = m.card.output_labels
-            notes.append(f"{name}: {label_name(L, labels[output]) if output < len(labels) else output}")
+            notes.append(f"{name}: {predicted_label(L, m, output)}")
     fig = charts.lines_figure(series, trace.tokens[: step + 1], V["chart"].format(step=step),
                               V["y"], log=True, mark=step, words=chart_words(L),
                               font_size=presentation.font_size(), width=presentation.content_width(),
@@ -72,6 +68,31 @@ def render(model: cells.Model, L: dict) -> None:
     lifetime_ui(models, text, L)
     with st.expander(L["how_to_read"]):
         st.markdown(V["how"])
+
+
+def target_step_ui(trace: cells.Trace, text: str, V: dict) -> int:
+    """The step whose output the chart explains: kept across sentences (cut to the last step), in
+    the link as ``gstep``. The slider is a new widget per sentence — its options are the tokens —
+    so the browser never shows a step the chart is not drawn at."""
+    state, steps = st.session_state, trace.steps
+    urlstate.seed(TARGET, urlstate.take_int("gstep"), list(range(steps)))
+    key = f"grad_step-{sequence_id(trace.tokens, text)}"
+    state[key] = min(state.get(TARGET, steps - 1), steps - 1)
+    step = st.select_slider(V["target"], options=list(range(steps)), key=key,
+                            format_func=lambda t: f"{t}: {visible(trace.tokens[t])}",
+                            on_change=lambda: state.update({TARGET: state[key]}))
+    urlstate.note("gstep", step)
+    return int(step)
+
+
+def predicted_label(L: dict, model: cells.Model, output: int) -> str:
+    """What a model predicts, readable: a class name, or the next token quoted and made visible (a
+    character model's most likely next character is often a space)."""
+    labels = model.card.output_labels
+    label = labels[output] if output < len(labels) else str(output)
+    if model.card.head_kind == "classes":
+        return label_name(L, label)
+    return f"“{markdown_safe(visible(label))}”"
 
 
 def lifetime_ui(models: list[cells.Model], text: str, L: dict) -> None:

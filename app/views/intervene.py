@@ -8,7 +8,7 @@ import streamlit as st
 
 import cells
 from app import charts, presentation, urlstate
-from app.i18n import chart_words, label_name
+from app.i18n import arch_name, chart_words, label_name
 from app.iv_link import link_value, parse_link, value_range  # noqa: F401  (parse_link: the link's reader)
 from app.presentation import controls_container, presenting
 from app.sentence import sentence_ui
@@ -45,11 +45,30 @@ def clamped(model_id: str, text: str, spec: str, _model: cells.Model,
     return trace_clamped(_model, text, list(_clamps), [(0, 0, u) for u in _zero])
 
 
+def fitting(clamps: list[dict], cell: str, hidden: int) -> tuple[list[dict], list[dict]]:
+    """(the clamps this cell can take, the ones it cannot): a clamp made on another model may name
+    a gate this cell has no clampable version of, or units beyond its hidden size."""
+    def fits(c: dict) -> bool:
+        return c["gate"] in CLAMPABLE[cell] and all(0 <= u < hidden for u in c["units"] or ())
+
+    return [c for c in clamps if fits(c)], [c for c in clamps if not fits(c)]
+
+
 def editor_ui(model: cells.Model, steps: int, L: dict) -> list[dict]:
     V = L["intervene"]
     cell = model.recurrent.cell
     gates = list(CLAMPABLE[cell])
     clamps: list[dict] = st.session_state.setdefault(KEY, [])
+    kept, dropped = fitting(clamps, cell, model.recurrent.hidden_size)
+    if dropped:  # made on another model: say so, and keep the ones this cell can take
+        clamps[:] = kept
+        st.warning(V["dropped"].format(
+            cell=arch_name(L, cell),
+            clamps=", ".join(f"{c['gate']} = {c['value']:g}" for c in dropped)))
+    if st.session_state.get("iv_gate") not in gates:  # the gate picker of another cell
+        st.session_state.pop("iv_gate", None)
+    hidden = model.recurrent.hidden_size
+    st.session_state["iv_units"] = [u for u in st.session_state.get("iv_units", []) if u < hidden]
     if not gates:
         st.caption(V["none"])
         return clamps

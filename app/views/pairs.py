@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from difflib import SequenceMatcher
+
 import numpy as np
 import streamlit as st
 
@@ -20,20 +22,44 @@ DEFAULT_PAIRS = {
 }
 
 
-def aligned(a: np.ndarray, b: np.ndarray) -> np.ndarray:  # (Ta, H), (Tb, H) -> (max T, H)
-    """b − a position by position; NaN where one sentence is shorter."""
-    steps = max(len(a), len(b))
-    out = np.full((steps, a.shape[1]), np.nan, np.float32)
-    n = min(len(a), len(b))
-    out[:n] = b[:n] - a[:n]
+GAP_COLOUR = "#8c8c8c"  # a neutral grey no diverging colour comes near
+Column = tuple[int | None, int | None]  # (position in A, position in B); None: a gap
+
+
+def alignment(a: list[str], b: list[str]) -> list[Column]:
+    """The two token sequences lined up (difflib): equal tokens share a column, a replaced run pairs
+    off position by position, and a token only one sentence has faces a gap (None) in the other."""
+    columns: list[Column] = []
+    for op, a0, a1, b0, b1 in SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        if op == "equal":
+            columns += list(zip(range(a0, a1), range(b0, b1), strict=True))
+            continue
+        for k in range(max(a1 - a0, b1 - b0)):
+            columns.append((a0 + k if a0 + k < a1 else None, b0 + k if b0 + k < b1 else None))
+    return columns
+
+
+def aligned(a: np.ndarray, b: np.ndarray, columns: list[Column]) -> np.ndarray:
+    """B − A column by column ((Ta, H), (Tb, H) -> (len(columns), H)); NaN at a gap."""
+    out = np.full((len(columns), a.shape[1]), np.nan, np.float32)
+    for k, (i, j) in enumerate(columns):
+        if i is not None and j is not None:
+            out[k] = b[j] - a[i]
     return out
 
 
-def pair_tokens(a: list[str], b: list[str]) -> list[str]:
-    """One label per position: the token itself where both agree, else "a→b"."""
-    steps = max(len(a), len(b))
-    pa, pb = a + [""] * (steps - len(a)), b + [""] * (steps - len(b))
-    return [x if x == y else f"{x}→{y}" for x, y in zip(pa, pb, strict=True)]
+def pair_tokens(a: list[str], b: list[str], columns: list[Column]) -> list[str]:
+    """One label per column: the token where both agree, "a→b" where it changed, "+b" where only B
+    has it, "−a" where only A has it."""
+    labels = []
+    for i, j in columns:
+        if i is None:
+            labels.append(f"+{b[j]}")
+        elif j is None:
+            labels.append(f"−{a[i]}")
+        else:
+            labels.append(a[i] if a[i] == b[j] else f"{a[i]}→{b[j]}")
+    return labels
 
 
 def pair_ui(model: cells.Model, L: dict) -> tuple[str, str]:
@@ -68,7 +94,8 @@ def render(model: cells.Model, L: dict) -> None:
         st.warning(V["too_long"].format(limit=MAX_TOKENS))
         return
     ta, tb = traced(model.id, text_a, model), traced(model.id, text_b, model)
-    tokens = pair_tokens(ta.tokens, tb.tokens)
+    matched = alignment(ta.tokens, tb.tokens)  # the two sentences' token positions, aligned
+    tokens = pair_tokens(ta.tokens, tb.tokens, matched)
     seq = sequence_id("pairs", model.id, text_a, text_b)
     anchor = anchor_step((seq,), seq)
     compact = model.card.tokenizer.kind == "char"
@@ -91,12 +118,13 @@ def render(model: cells.Model, L: dict) -> None:
     height = presentation.chart_height(STEPPER_HEIGHT + VERDICT_HEIGHT, 300)
     width = presentation.content_width(1 / columns)
     for k, gate in enumerate(gates):
-        diff = aligned(ta.gates(0, 0)[gate], tb.gates(0, 0)[gate])
-        bound = charts.nice_bound(float(np.nanmax(np.abs(diff))) if np.isfinite(diff).any() else 1)
-        title = V["difference"].format(gate=L["gate_titles"][gate], bound=f"{bound:g}")
-        fig = charts.heatmap_figure(np.nan_to_num(diff), tokens, gate, anchor, height=height, title=title,
+        diff = aligned(ta.gates(0, 0)[gate], tb.gates(0, 0)[gate], matched)  # (positions, H)
+        # a difference is unbounded: the chart states its symmetric range once in the title
+        fig = charts.heatmap_figure(diff, tokens, gate, anchor, height=height, kind="state",
+                                    title=V["difference"].format(gate=L["gate_titles"][gate]),
                                     words=chart_words(L), font_size=presentation.font_size(), width=width)
-        fig.update_traces(zmin=-bound, zmax=bound, colorscale=charts.DIVERGING)
+        fig.update_traces(colorscale=charts.DIVERGING)
+        fig.update_layout(plot_bgcolor=GAP_COLOUR)  # a gap (NaN) shows the background
         cols[k % columns].plotly_chart(fig, key=f"pair-{gate}", theme=None, config={"displaylogo": False})
     if not present:
         with st.expander(L["how_to_read"]):

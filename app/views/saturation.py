@@ -39,8 +39,11 @@ def scatter_figure(low: np.ndarray, high: np.ndarray, title: str, x_title: str, 
     ))
     fig.add_shape(type="line", x0=0, y0=1, x1=1, y1=0, line=dict(dash="dot", color="#999"))
     fig.update_layout(height=height, margin=dict(l=60, r=10, b=50),
-                      xaxis=dict(title=x_title, range=[-0.03, 1.03]),
-                      yaxis=dict(title=y_title, range=[-0.03, 1.03], scaleanchor="x"),
+                      # shares: both axes stay 0…1 and the square plot shrinks to fit, rather
+                      # than the scale anchor stretching an axis's range to the chart's width
+                      xaxis=dict(title=x_title, range=[-0.03, 1.03], constrain="domain"),
+                      yaxis=dict(title=y_title, range=[-0.03, 1.03], scaleanchor="x",
+                                 constrain="domain"),
                       dragmode="select", meta={"gatescope": "scatter"})
     return charts.readable(fig, title, font_size, width)
 
