@@ -113,6 +113,7 @@ function seriesFigure(data, chart, step, widthPx) {
   }));
   const layout = {
     title: { text: chart.title, font: { size: font + 2 }, x: 0, xanchor: "left", xref: "paper",
+      y: 1, yref: "container", yanchor: "top", pad: { t: 6 },  // inside the figure, never clipped
       automargin: true },
     font: { size: font },
     height: 200 + 4 * font,

@@ -148,11 +148,12 @@ def text_ui(model: cells.Model, L: dict) -> str:
         if choice != L["example_none"]:
             set_text(choice)
 
+    sentence_col, example_col = st.columns([3, 2])  # one row: the chart comes up the screen
     if samples:
-        st.selectbox(L["example"], [L["example_none"], *samples], key=f"example-{model.id}",
-                     on_change=use_example)
-    st.text_input(L["sentence"], key=BOX, help=L["sentence_help"], max_chars=MAX_CHARS,
-                  on_change=lambda: set_text(state[BOX]))
+        example_col.selectbox(L["example"], [L["example_none"], *samples], key=f"example-{model.id}",
+                              on_change=use_example)
+    sentence_col.text_input(L["sentence"], key=BOX, help=L["sentence_help"], max_chars=MAX_CHARS,
+                            on_change=lambda: set_text(state[BOX]))
     with st.expander(L["sentence_long"]):
         st.text_area(L["sentence_long_box"], key=LONG_BOX, max_chars=MAX_CHARS, height=160,
                      on_change=lambda: set_text(state[LONG_BOX]))

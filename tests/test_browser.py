@@ -93,8 +93,13 @@ def no_errors(pg: Page) -> None:
 
 def choose(pg: Page, label: str, option: str) -> None:
     """Pick ``option`` in the Streamlit selectbox labelled ``label``."""
-    pg.get_by_label(label, exact=True).first.click()
-    pg.get_by_role("option", name=option, exact=True).click()
+    box = pg.get_by_label(label, exact=True).first
+    box.scroll_into_view_if_needed()
+    box.click()
+    choice = pg.get_by_role("option", name=option, exact=True)
+    if not choice.is_visible():  # the list closes when the page reflows under it: type instead
+        box.fill(option)
+    choice.click()
     wait_idle(pg)
 
 
