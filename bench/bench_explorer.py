@@ -405,7 +405,7 @@ def explorer_sentence(page: Page, frames: Frames, text: str, tokens: list[str],
     page.bring_to_front()
     box = page.get_by_role("textbox", name="Sentence")
     box.fill(text)
-    page.evaluate("([a]) => window.__gsb.arm('sentence', a, 'Enter', true)",
+    page.evaluate("([a]) => window.__gsb.arm('sentence', a, 'Enter', false)",
                   [sentence_arg(tokens, charts)])
     mark = len(frames.log)
     box.press("Enter")
