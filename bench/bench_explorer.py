@@ -92,8 +92,9 @@ HELPERS = r"""
     return g && g.parentElement.__gsHeatmaps;
   };
   B.payload = () => { const c = B.heatmapsCtrl(); return c ? c.latest : null; };
-  B.payloadWidth = () => { const g = document.querySelector('[data-testid=gs-heatmaps]');
-    return g ? g.clientWidth : 0; };
+  // every heatmaps component of the page (the featured heatmap, the rest): payload and width
+  B.payloads = () => Array.from(document.querySelectorAll('[data-testid=gs-heatmaps]'))
+    .map((g) => ({ data: g.parentElement.__gsHeatmaps.latest, width: g.clientWidth }));
   B.cursorPath = (g) => {
     const p = g.querySelector('.shapelayer path');
     return p ? p.getAttribute('d') : null;
@@ -201,10 +202,10 @@ HELPERS = r"""
     const draw = performance.getEntriesByName('gatescope:heatmaps-draw').at(-1);
     return { arrive: data ? data.startTime - B.t0 : null, draw: draw ? draw.duration : null };
   };
-  B.floorDraw = (data, width, arg) => {
+  B.floorDraw = (items, arg) => {
     B.result = null;
     const t0 = performance.now();
-    window.__floorMount(data, width);
+    window.__floorMount(items);
     pollFrom(t0, B.conds.floor, arg);
   };
   B.watchLoad = (name, arg) => {
@@ -418,12 +419,11 @@ def explorer_sentence(page: Page, frames: Frames, text: str, tokens: list[str],
 def floor_draw(floor: Page, explorer: Page, tokens: list[str]) -> float:
     """The explorer's last heatmaps payload drawn again by app/heatmaps.js in the blank page (which
     holds the previous payload, so this is a Plotly.react update, as in the app)."""
-    data = explorer.evaluate("() => window.__gsb.payload()")
-    width = explorer.evaluate("() => window.__gsb.payloadWidth()")
-    drawn = len(data["panels"]) + (1 if data.get("output") else 0)  # the charts this payload holds
+    items = explorer.evaluate("() => window.__gsb.payloads()")  # every heatmaps component's
+    drawn = sum(len(i["data"]["panels"]) + (1 if i["data"].get("output") else 0) for i in items)
     floor.bring_to_front()
-    floor.evaluate("([d, w, a]) => window.__gsb.floorDraw(d, w, a)",
-                   [data, width, sentence_arg(tokens, drawn)])
+    floor.evaluate("([items, a]) => window.__gsb.floorDraw(items, a)",
+                   [items, sentence_arg(tokens, drawn)])
     ms = wait_result(floor)
     floor.wait_for_timeout(300)
     return ms
