@@ -37,15 +37,15 @@ PRESENT_NUMBER_PX = 20  # … and when presenting on a projector
 # Rows and sizes of the layout (SVG user units). Compact, to sit in the explorer's stepper column at
 # 1280×720 (about 450 px in normal mode; ×20/14 of it when presenting): a box shows its symbol and
 # function and its value; its name is in its tooltip and in the legend below the drawing.
-TOP, MID, ROW, BUS = 30, 76, 122, 160  # the state line, the multiplications, the gates, h & x bus
+TOP, MID, ROW, BUS = 33, 79, 125, 163  # the state line, the multiplications, the gates, h & x bus
 BOX_W, BOX_H = 58, 44  # a gate or state box: symbol, value
-FN_W, FN_H = 62, 34  # a function box on a line (tanh of the cell state): symbol, value
+FN_W, FN_H = 62, 40  # a function box on a line (tanh of the cell state): symbol, value
 OP_R = 13  # an operation's circle
 X_PREV = 32  # the column of the states the step starts from
 GAP = 66  # between the columns of neighbouring gate boxes
 PAD = 6  # right of the last box
 PILL_W, PILL_H = 46, 22  # the "1 − z" node
-LABEL_ABOVE = 9  # a line's label: its baseline this far above the line
+LABEL_ABOVE = 17  # a line's label: its baseline this far above the line (clear of its circles)
 CHAR_W = 0.56  # a label's average character width, in units of the font size (for fitting it)
 MAX_WIDTH = 450  # the widest diagram: the stepper column at 1280×720
 
@@ -189,9 +189,9 @@ class _Layout:
         # the memory line: kept, then written added
         self.edge([(X_PREV + BOX_W / 2, TOP), (k_col - OP_R, TOP)], f"{memory}_prev", line)
         self.edge([(k_col + OP_R, TOP), (mix - OP_R, TOP)], "kept", line, word=w["kept"],
-                  label_key="kept", label_at=((k_col + mix) / 2, TOP - LABEL_ABOVE - 1))
+                  label_key="kept", label_at=((k_col + mix) / 2, TOP - LABEL_ABOVE))
         self.edge([(mix, MID - OP_R), (mix, TOP + OP_R)], "written", line, word=w["written"],
-                  label_key="written", label_at=(mix + 10, TOP + 21), anchor="start")
+                  label_key="written", label_at=(mix + OP_R + 2, TOP + 21), anchor="start")
         self.edge([(mix + OP_R, TOP), (out - BOX_W / 2, TOP)], memory, line)
         self.edge([(act, TOP), (act, MID - FN_H / 2)], memory, line)
         self.edge([(act, MID + FN_H / 2), (act, ROW - OP_R)], tanh_key, "tanh")
@@ -233,9 +233,9 @@ class _Layout:
         # the state line
         self.edge([(X_PREV + BOX_W / 2, TOP), (k_col - OP_R, TOP)], f"{hidden}_prev", line)
         self.edge([(k_col + OP_R, TOP), (c_col - OP_R, TOP)], "kept", line, word=w["kept"],
-                  label_key="kept", label_at=((k_col + c_col) / 2, TOP - LABEL_ABOVE - 1))
+                  label_key="kept", label_at=((k_col + c_col) / 2, TOP - LABEL_ABOVE))
         self.edge([(c_col, MID - OP_R), (c_col, TOP + OP_R)], "written", line, word=w["written"],
-                  label_key="written", label_at=(c_col - 10, TOP + 21), anchor="end")
+                  label_key="written", label_at=(c_col - OP_R - 2, TOP + 21), anchor="end")
         self.edge([(c_col + OP_R, TOP), (out - BOX_W / 2, TOP)], hidden, line)
         # the update gate: straight up into the kept share, across into the written share; the
         # share it is not reaches its multiplication through "1 −"
@@ -282,7 +282,7 @@ class _Layout:
         self.edge([(X_PREV + BOX_W / 2, TOP), (join, TOP)], f"{hidden}_prev", kind, arrow=False)
         self.edge([(join, TOP + 34), (join, TOP + 2)])
         self.edge([(join, TOP), (act - act_w / 2, TOP)], pre, word=w["columns"][4],
-                  label_key=pre, label_at=(join + 6, TOP - LABEL_ABOVE - 1), anchor="start")
+                  label_key=pre, label_at=(join + 6, TOP - LABEL_ABOVE), anchor="start")
         self.edge([(act + act_w / 2, TOP), (out - BOX_W / 2, TOP)], hidden, kind)
         self.height = float(TOP + 44 + 8 + 2 * PAD)
 
