@@ -37,7 +37,7 @@ PRESENT_NUMBER_PX = 20  # … and when presenting on a projector
 # Rows and sizes of the layout (SVG user units). Compact, to sit in the explorer's stepper column at
 # 1280×720 (about 450 px in normal mode; ×20/14 of it when presenting): a box shows its symbol and
 # function and its value; its name is in its tooltip and in the legend below the drawing.
-TOP, MID, ROW, BUS = 33, 79, 125, 163  # the state line, the multiplications, the gates, h & x bus
+TOP, MID, ROW, BUS = 33, 79, 125, 159  # the state line, the multiplications, the gates, h & x bus
 BOX_W, BOX_H = 58, 44  # a gate or state box: symbol, value
 FN_W, FN_H = 62, 40  # a function box on a line (tanh of the cell state): symbol, value
 OP_R = 13  # an operation's circle

@@ -201,6 +201,7 @@ function makeDiagram(data) {
   if (d.legend && d.legend.length) {  // the boxes' names, which the boxes themselves leave out
     const legend = el("div", "gs-dg-legend");
     legend.dataset.testid = "gs-diagram-legend";
+    legend.appendChild(el("span", "gs-dg-key", `${data.text.unit} ${data.unit}:`));  // whose numbers
     for (const [symbol, name] of d.legend) {
       const item = el("span", "gs-dg-key");
       item.append(el("b", "", symbol), document.createTextNode(` ${name}`));
