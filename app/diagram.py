@@ -14,9 +14,11 @@ in a row below it fed by h₍t−1₎ and x₍t₎. Which picture a cell gets fo
   candidate;
 - no gates (vanilla RNN): h₍t−1₎ and x₍t₎ into its nonlinearity (tanh, or max(0, ·)) → h₍t₎.
 
-A description is ``{"width", "height", "nodes", "edges"}`` in SVG user units (1 unit = 1 px at the
-normal size). A node is a ``box`` (lines of words, then the value of ``key`` at the step, coloured on
-the scale of ``kind``), an ``op`` (×, +, 1 −) or a ``label`` (x₍t₎). An edge is a polyline whose
+A description is ``{"width", "height", "nodes", "edges", "legend"}`` in SVG user units (1 unit = 1 px
+at the normal size; at most ``MAX_WIDTH`` wide, to fit the explorer's stepper column at 1280×720). A
+node is a ``box`` (its symbol and function, then the value of ``key`` at the step, coloured on the
+scale of ``kind``; its name in ``title``, a tooltip, and in the ``legend``: [symbol, name] pairs
+drawn below it), an ``op`` (×, +, 1 −) or a ``label`` (x₍t₎). An edge is a polyline whose
 thickness and opacity follow |``key``| on the range of ``kind`` (``None``: the largest |value| over
 the sentence); it may carry a word and the value of ``label_key`` at ``label_at``. Every word comes
 from the string table (``app/strings``); ``diagram_scales`` gives the colour ranges the heatmaps use.
