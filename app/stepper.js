@@ -123,24 +123,27 @@ function edgeWeight(d, edge, v, maxima) {
   return top > 0 ? Math.min(1, Math.abs(v) / top) : 0;
 }
 
-function diagramNode(g, n) {
+function diagramNode(layer, n) {
   const px = 14, big = 16;  // user units: words 14, values a little larger (zoomed when presenting)
   const parts = { value: null, shape: null, texts: [] };
   if (n.shape === "label") {
     const text = svgEl("text", { x: n.x, y: n.y, "text-anchor": "middle", "dominant-baseline": "central",
       class: "gs-dg-word" }, n.lines[0]);
-    g.appendChild(text);
+    layer.appendChild(text);
     return parts;
   }
   if (n.shape === "op") {
     parts.shape = n.w > n.h
       ? svgEl("rect", { x: n.x - n.w / 2, y: n.y - n.h / 2, width: n.w, height: n.h, rx: n.h / 2, class: "gs-dg-op" })
       : svgEl("circle", { cx: n.x, cy: n.y, r: n.h / 2, class: "gs-dg-op" });
-    g.appendChild(parts.shape);
-    g.appendChild(svgEl("text", { x: n.x, y: n.y, "text-anchor": "middle", "dominant-baseline": "central",
+    layer.appendChild(parts.shape);
+    layer.appendChild(svgEl("text", { x: n.x, y: n.y, "text-anchor": "middle", "dominant-baseline": "central",
       class: "gs-dg-opsym" }, n.lines[0]));
     return parts;
   }
+  const g = svgEl("g", { class: "gs-dg-node" });  // a box: its name (if any) is its tooltip
+  if (n.title) g.appendChild(svgEl("title", {}, n.title));
+  layer.appendChild(g);
   parts.shape = svgEl("rect", { x: n.x - n.w / 2, y: n.y - n.h / 2, width: n.w, height: n.h, rx: 7, class: "gs-dg-box" });
   g.appendChild(parts.shape);
   const lines = n.lines.length + (n.key ? 1 : 0);
@@ -195,6 +198,17 @@ function makeDiagram(data) {
   });
   const nodes = d.nodes.map((n) => ({ n, parts: diagramNode(nodeLayer, n) }));
   wrap.appendChild(svg);
+  if (d.legend && d.legend.length) {  // the boxes' names, which the boxes themselves leave out
+    const legend = el("div", "gs-dg-legend");
+    legend.dataset.testid = "gs-diagram-legend";
+    legend.appendChild(el("span", "gs-dg-key", `${data.text.unit} ${data.unit}:`));  // whose numbers
+    for (const [symbol, name] of d.legend) {
+      const item = el("span", "gs-dg-key");
+      item.append(el("b", "", symbol), document.createTextNode(` ${name}`));
+      legend.appendChild(item);
+    }
+    wrap.appendChild(legend);
+  }
 
   function update(t) {
     for (const { n, parts } of nodes) {

@@ -159,3 +159,72 @@ def test_play_waits_for_the_teacher_and_glyphs_are_drawn(page):
     assert missing == [], (missing, font)
     control = page.evaluate(MISSING_GLYPHS, [["\u23f8"], font])  # the old pause glyph: no font has it
     assert control == ["\u23f8"], "the glyph check cannot tell a missing glyph"
+
+
+# The cell diagram in the stepper's column: its box, every text's box and computed size (× the SVG's
+# zoom: its drawn width over its viewBox width), the boxes' and circles' boxes, the legend's size.
+DIAGRAM = """(root) => {
+  const svg = root.querySelector('[data-testid=gs-diagram] svg');
+  const wrap = svg.closest('.gs-diagram');
+  const box = (e) => { const b = e.getBoundingClientRect(); return [b.left, b.top, b.right, b.bottom]; };
+  const zoom = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+  const nodes = Array.from(svg.querySelectorAll('.gs-dg-node')).map(g => ({
+    rect: box(g.querySelector('rect')), texts: Array.from(g.querySelectorAll('text')).map(box)}));
+  const legend = root.querySelector('[data-testid=gs-diagram-legend]');
+  return {svg: box(svg), stepper: box(root), viewport: [innerWidth, innerHeight], zoom,
+          scroll: [wrap.scrollWidth, wrap.clientWidth], nodes,
+          shapes: Array.from(svg.querySelectorAll('.gs-dg-box, .gs-dg-op')).map(box),
+          labels: Array.from(svg.querySelectorAll('.gs-dg-label')).map(t => [box(t), t.textContent]),
+          texts: Array.from(svg.querySelectorAll('text')).map(t => [box(t), t.textContent,
+            parseFloat(getComputedStyle(t).fontSize) * zoom]),
+          legend: legend ? [box(legend), parseFloat(getComputedStyle(legend).fontSize)] : null,
+          outputs: box(root.querySelector('[data-testid=gs-outputs]'))};
+}"""
+
+
+def inside(inner: list[float], outer: list[float], slack: float = 1) -> bool:
+    return (inner[0] >= outer[0] - slack and inner[1] >= outer[1] - slack
+            and inner[2] <= outer[2] + slack and inner[3] <= outer[3] + slack)
+
+
+def apart(a: list[float], b: list[float]) -> bool:
+    return a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1]
+
+
+@pytest.mark.parametrize("present", [False, True], ids=["normal", "presenting"])
+@pytest.mark.parametrize("query", ["model=sentiment-lstm", "model=sentiment-gru&conv=u",
+                                   "model=sentiment-lstm&lang=zh"], ids=["lstm", "gru-u", "zh"])
+def test_the_cell_diagram_fits_the_stepper_at_1280x720(page, present, query):
+    page.goto(f"{page.base}/?view=explorer&present={int(present)}&{query}")
+    wait_idle(page)
+    stepper = page.locator("[data-testid=gs-stepper]")
+    stepper.locator("[data-testid=gs-diagram] svg").wait_for(timeout=90_000)
+    page.wait_for_timeout(500)
+    d = stepper.evaluate(DIAGRAM)
+    name = f"diagram-fits-{query.replace('&', '-').replace('=', '-')}-{'present' if present else 'normal'}"
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"layout-{name}.png"))
+    width = [0, 0, d["viewport"][0], 10 ** 6]
+    # nothing cut off: the drawing inside the stepper and the viewport, no hidden scroll
+    assert inside(d["svg"], d["stepper"]) and inside(d["svg"], width), (name, d["svg"], d["stepper"])
+    assert d["scroll"][0] <= d["scroll"][1] + 1, (name, "the diagram scrolls sideways", d["scroll"])
+    assert len(d["nodes"]) >= 5 and len(d["labels"]) == 2, name
+    for text, content, _ in d["texts"]:
+        assert inside(text, d["svg"]) and inside(text, width), (name, "text cut off", content, text)
+    # nothing overlaps: every box's words inside it, the lines' labels clear of every box and circle
+    for n in d["nodes"]:
+        assert all(inside(t, n["rect"]) for t in n["texts"]), (name, "words spill out of a box", n)
+    for label, content in d["labels"]:
+        assert content.strip(), name
+        assert all(apart(label, s) for s in d["shapes"]), (name, "a label covers a node", content)
+    # readable: ≥ 14 px (≥ 20 px presenting), the words, the numbers and the legend
+    least = 20 if present else 14
+    small = [(content, size) for _, content, size in d["texts"] if size < least - 0.05]
+    assert small == [], (name, least, small)
+    legend = d["legend"]
+    assert legend and legend[1] >= least and inside(legend[0], d["stepper"]), (name, legend)
+    if present:  # the whole step panel on the projector's screen: the diagram and the output
+        assert d["svg"][3] <= 720 and d["outputs"][3] <= 720, (name, d["svg"], d["outputs"])
+        main = page.evaluate("() => { const m = document.querySelector('[data-testid=stMain]');"
+                             " return [m.scrollHeight, m.clientHeight]; }")
+        assert main[0] <= main[1] + 4, (name, "presentation scrolls", main)

@@ -12,7 +12,7 @@ from torch import nn
 
 import cells
 from app import i18n
-from app.diagram import NUMBER_PX, PRESENT_NUMBER_PX, cell_diagram
+from app.diagram import MAX_WIDTH, NUMBER_PX, PRESENT_NUMBER_PX, cell_diagram, label_extent
 from app.payload import stepper_payload, tokens_only_payload
 from cells.explain import unit_equations
 from cells.registry import ALL_SPECS
@@ -69,7 +69,8 @@ def keys_into(d: dict, node_id: str) -> set[str]:
 
 
 def words(d: dict) -> list[str]:
-    return [line for n in d["nodes"] for line in n["lines"]] + [e["word"] for e in d["edges"]]
+    return ([line for n in d["nodes"] for line in n["lines"]] + [e["word"] for e in d["edges"]]
+            + [n.get("title", "") for n in d["nodes"]] + [name for _, name in d["legend"]])
 
 
 # --- every number on it is one of the unit's equation parts --------------------------------------
@@ -187,8 +188,13 @@ def extent(n: dict) -> tuple[float, float, float, float]:
 @pytest.mark.parametrize(("spec", "convention"), CASES, ids=CASE_IDS)
 def test_it_fits_its_canvas_and_no_two_nodes_overlap(spec, convention):
     d = payload(spec, convention)["diagram"]
-    assert d["height"] <= MAX_HEIGHT and d["width"] <= 720
-    rects = [extent(n) for n in d["nodes"]]
+    assert d["height"] <= MAX_HEIGHT and d["width"] <= MAX_WIDTH
+    # the labels on the lines too, at their widest ("<word> +0.000"), in both languages
+    labels = [label_extent(e) for e in d["edges"] if e["label_at"]]
+    zh = payload(spec, convention, lang="zh")["diagram"]
+    labels += [label_extent(e) for e in zh["edges"] if e["label_at"]]
+    assert len(labels) == 2 * sum(1 for e in d["edges"] if e["label_at"]) > 0
+    rects = [extent(n) for n in d["nodes"]] + labels
     for x0, y0, x1, y1 in rects:
         assert 0 <= x0 and x1 <= d["width"] and 0 <= y0 and y1 <= d["height"], (x0, y0, x1, y1)
     for e in d["edges"]:
@@ -198,7 +204,34 @@ def test_it_fits_its_canvas_and_no_two_nodes_overlap(spec, convention):
         for b in range(a + 1, len(rects)):
             ra, rb = rects[a], rects[b]
             apart = ra[2] <= rb[0] or rb[2] <= ra[0] or ra[3] <= rb[1] or rb[3] <= ra[1]
-            assert apart, (d["nodes"][a]["id"], d["nodes"][b]["id"])
+            if a >= len(d["nodes"]) and b >= len(d["nodes"]):
+                continue  # the English and the Chinese label of one line
+            assert apart, (a, b, ra, rb, [n["id"] for n in d["nodes"]])
+
+
+def test_the_label_extent_can_tell_an_overlap():
+    spec = next(s for s in ALL_SPECS if s.name == "lstm")
+    d = payload(spec)["diagram"]
+    kept = next(e for e in d["edges"] if e["label_key"] == "kept")
+    x0, y0, x1, y1 = label_extent(kept)
+    assert x1 - x0 > 60 and 10 < y1 - y0 < 20  # "kept +0.000" at 14 px
+    moved = {**kept, "label_at": [node(d, "keep")["x"], node(d, "keep")["y"]]}
+    ox0, oy0, ox1, oy1 = extent(node(d, "keep"))
+    mx0, my0, mx1, my1 = label_extent(moved)
+    assert not (mx1 <= ox0 or ox1 <= mx0 or my1 <= oy0 or oy1 <= my0)
+
+
+@pytest.mark.parametrize(("spec", "convention"), CASES, ids=CASE_IDS)
+def test_every_box_is_named_in_its_tooltip_and_the_legend(spec, convention):
+    d = payload(spec, convention)["diagram"]
+    short = i18n.t("en")["stepper"]["gate_short"]
+    named = {n["key"].removesuffix("_prev"): n["title"] for n in d["nodes"]
+             if n["shape"] == "box" and n.get("title")}
+    assert "h" in named and all(named[k] == short[k] for k in named), named
+    assert dict(d["legend"]) == named
+    for n in d["nodes"]:  # a box's own words are its symbol and function, not its name
+        if n.get("title"):
+            assert n["title"] not in n["lines"], n
 
 
 def test_numbers_are_drawn_larger_when_presenting():

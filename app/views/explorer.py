@@ -171,7 +171,10 @@ def unit_text_ui(trace: cells.Trace, view: View, L: dict, words: bool) -> None:
 # sentence, the unit's text, and the less-used controls. Presenting: the heatmap and the stepper
 # only, filling the projector; the sentence and the controls in the bar's popover.
 FEATURED_HEIGHT = 400  # px: the featured heatmap in normal mode, inside the first screen
-COLUMNS = (11, 9)  # featured heatmap | stepper
+# featured heatmap | stepper: the stepper's column holds the cell diagram (app/diagram.py, up to
+# ~450 px wide; ×20/14 of that when presenting) at 1280×720 without cutting it off
+COLUMNS = (1, 1)
+PRESENT_COLUMNS = (4, 5)
 
 
 def render(model: cells.Model, L: dict) -> None:
@@ -196,7 +199,7 @@ def render(model: cells.Model, L: dict) -> None:
         payload["captions"] = step_captions(trace, view.layer, view.directions[0], L["stepper"])
     featured = (view.order_by,) if view.order_by in model.recurrent.spec.grid else ()
     with charts_area:
-        left, right = st.columns(COLUMNS)
+        left, right = st.columns(PRESENT_COLUMNS if present else COLUMNS)
         with left:
             gates_ui(model, trace, view, anchor, seq, L, keys=featured, key="heatmaps-featured",
                      columns=1, max_height=presentation.chart_height(0, FEATURED_HEIGHT))
