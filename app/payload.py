@@ -14,6 +14,7 @@ from cells.card import Card
 from cells.explain import unit_equations
 from cells.registry import SPECS
 from cells.spec import CellSpec
+from cells.tokenize import parse_number
 from cells.tracing import Trace
 
 TOP_K = 5
@@ -39,12 +40,12 @@ def output_payload(trace: Trace, card: Card | None, text: dict) -> dict | None:
         return None
     labels = list(card.output_labels)
     if card.head_kind == "value":
-        nxt = [float(v) for v in _next_values(trace)]
+        nxt = next_values(trace)
         return {
             "kind": "value",
             "title": text["output_value"],
             "pred": rounded(out[:, 0]),
-            "actual": rounded(np.array(nxt)),
+            "actual": rounded(nxt),
             "pred_label": text["predicted_next"],
             "actual_label": text["actual_next"],
             "note": None,
@@ -68,11 +69,18 @@ def output_payload(trace: Trace, card: Card | None, text: dict) -> dict | None:
     }
 
 
-def _next_values(trace: Trace) -> list[float]:
-    from cells.tokenize import parse_number
+def next_values(trace: Trace) -> np.ndarray:  # (T,)
+    """The value a values model reads next at every step; NaN at the last step (nothing follows)."""
+    values = [parse_number(t) for t in trace.tokens[1:]]
+    return np.array(values + [np.nan], np.float64)
 
-    values = [parse_number(t) for t in trace.tokens]
-    return values[1:] + [float("nan")]
+
+def next_token_probability(trace: Trace) -> np.ndarray:  # (T,)
+    """The probability a next-token head gave, at every step, to the token that actually comes
+    next; NaN at the last step (nothing follows)."""
+    nxt = np.array(trace.token_ids[1:] + [-1])  # (T,)
+    p = trace.outputs[np.arange(len(nxt)), np.maximum(nxt, 0)]
+    return np.where(nxt >= 0, p, np.nan)
 
 
 def stepper_payload(

@@ -13,7 +13,13 @@ from app.colour import text_colour, value_colour
 from app.heatmaps_ui import heatmaps_ui
 from app.i18n import chart_words, label_name
 from app.labels import html_safe
-from app.payload import sequence_id, step_captions, stepper_payload
+from app.payload import (
+    next_token_probability,
+    next_values,
+    sequence_id,
+    step_captions,
+    stepper_payload,
+)
 from app.presentation import controls_container, presenting
 from app.sentence import sentence_ui
 from app.stepper import anchor_step, synced_stepper
@@ -135,13 +141,12 @@ def output_chart(model: cells.Model, trace: cells.Trace, L: dict) -> dict | None
         return None
     words = chart_words(L)
     if kind == "value":
-        nxt = np.array([cells.tokenize.parse_number(tok) for tok in trace.tokens[1:]] + [np.nan])
+        nxt = next_values(trace)
         return heatmaps.series_chart([(words["model"], out[:, 0], False), (words["actual"], nxt, True)],
                                      L["output_chart"], L["stepper"]["output_value"])
     if kind == "next_token":
-        nxt = np.array(trace.token_ids[1:] + [-1])
-        p = np.where(nxt >= 0, out[np.arange(len(nxt)), np.maximum(nxt, 0)], np.nan)
-        return heatmaps.series_chart([(words["model"], p, False)], L["p_next"], "p")
+        return heatmaps.series_chart([(words["model"], next_token_probability(trace), False)],
+                                     L["p_next"], "p")
     labels = [label_name(L, lab) for lab in model.card.output_labels]
     return heatmaps.classes_chart(out, labels, L["output_chart"])
 

@@ -10,6 +10,7 @@ import cells
 from app import charts, presentation, urlstate
 from app.i18n import arch_name, chart_words, label_name
 from app.iv_link import link_value, parse_link, value_range  # noqa: F401  (parse_link: the link's reader)
+from app.payload import next_token_probability
 from app.presentation import controls_container, presenting
 from app.sentence import sentence_ui
 from cells.intervene import CLAMPABLE, Clamp, trace_clamped
@@ -169,8 +170,7 @@ def outputs_ui(model: cells.Model, before: cells.Trace, after: cells.Trace | Non
             for name, tr in runs:
                 series[f"{label_name(L, str(raw))} · {name}"] = tr.outputs[:, k]
     else:
-        nxt = np.array(before.token_ids[1:] + [0])
-        series = {f"{L['p_next']} · {name}": tr.outputs[np.arange(len(nxt)), nxt] for name, tr in runs}
+        series = {f"{L['p_next']} · {name}": next_token_probability(tr) for name, tr in runs}
     fig = charts.lines_figure(series, before.tokens, V["outputs"], "", words=chart_words(L),
                               font_size=presentation.font_size(), width=presentation.content_width(),
                               height=(OUTPUTS_HEIGHT if after is not None  # the gates below it
