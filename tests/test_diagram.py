@@ -8,7 +8,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from torch import nn
 
 import cells
 from app import i18n
@@ -17,16 +16,9 @@ from app.payload import stepper_payload, tokens_only_payload
 from cells.explain import unit_equations
 from cells.registry import ALL_SPECS
 from cells.spec import CellSpec, GateSpec
-from cells.train.modules import SimplifiedGRU
 from tests.test_i18n_page import english_words
+from tests.test_spec import TORCH  # every spec's torch twin
 
-TORCH = {
-    ("lstm", "tanh"): lambda: nn.LSTM(3, 5),
-    ("gru", "tanh"): lambda: nn.GRU(3, 5),
-    ("sgru", "tanh"): lambda: SimplifiedGRU(3, 5),
-    ("rnn", "tanh"): lambda: nn.RNN(3, 5),
-    ("rnn", "relu"): lambda: nn.RNN(3, 5, nonlinearity="relu"),
-}
 IDS = {"ids": lambda s: f"{s.name}-{s.nonlinearity}"}
 CASES = [(s, c) for s in ALL_SPECS for c in s.conventions]
 CASE_IDS = [f"{s.name}-{s.nonlinearity}-{c}" for s, c in CASES]
