@@ -199,15 +199,23 @@ def card_case(rng: random.Random, cards: list[str]) -> bytes:
     return _json_with_holes(rng, doc, 0.02).encode("utf-8", "surrogatepass")
 
 
+def outcome_of(
+    error: Exception, refused: str = "refused", crash: str = "crash"
+) -> str:
+    """A reader's own clear error is a refusal (a finding if its message is too long to show);
+    anything else it raises is a crash."""
+    if isinstance(error, ModelFileError):
+        return refused if len(str(error)) <= MAX_MESSAGE else "wrong:message too long"
+    return f"{crash}:{type(error).__name__}"
+
+
 def check_card(data: bytes, trace_small: bool = True) -> str:
     """The outcome of parsing one card; a card that parses is checked for its expected tensors,
     and (small ones) built with random weights and traced: a card that loads must not crash later."""
     try:
         card = parse_card(data)
-    except ModelFileError as e:
-        return "refused" if len(str(e)) <= MAX_MESSAGE else "wrong:message too long"
     except Exception as e:  # noqa: BLE001
-        return f"crash:{type(e).__name__}"
+        return outcome_of(e)
     if not isinstance(card, Card):
         return "wrong:not a Card"
     try:
@@ -221,10 +229,8 @@ def check_card(data: bytes, trace_small: bool = True) -> str:
 
         for sample in (*card.samples[:1], "the dogs 1 2.5 aab", "", "\x00é中"):
             trace(model, sample)
-    except ModelFileError as e:
-        return "refused at build" if len(str(e)) <= MAX_MESSAGE else "wrong:message too long"
     except Exception as e:  # noqa: BLE001
-        return f"crash after parse:{type(e).__name__}"
+        return outcome_of(e, refused="refused at build", crash="crash after parse")
     return "loaded and traced"
 
 
@@ -295,10 +301,8 @@ def weights_case(rng: random.Random) -> bytes:
 def check_weights(data: bytes) -> str:
     try:
         tensors = parse_weights(data)
-    except ModelFileError as e:
-        return "refused" if len(str(e)) <= MAX_MESSAGE else "wrong:message too long"
     except Exception as e:  # noqa: BLE001
-        return f"crash:{type(e).__name__}"
+        return outcome_of(e)
     for arr in tensors.values():
         if arr.dtype != np.float32 or not np.isfinite(arr).all():
             return "wrong:accepted a non-finite or non-float32 tensor"
