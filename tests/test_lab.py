@@ -39,12 +39,18 @@ def test_side_by_side_lines_up_gate_roles():
     assert any("no output gate" in c.value for c in at.caption)
 
 
-def test_minimal_pair_differences():
+def pair_view(text_a: str, text_b: str):
+    """The minimal-pairs view of the sentiment LSTM on two sentences."""
     mid = task_id("sentiment")
     at = pick(fresh(), mid)
     at.radio(key="view").set_value("pairs").run()
-    at.text_input(key=f"paira-{mid}").set_value("the film was good").run()
-    at.text_input(key=f"pairb-{mid}").set_value("the film was not good").run()
+    at.text_input(key=f"paira-{mid}").set_value(text_a).run()
+    at.text_input(key=f"pairb-{mid}").set_value(text_b).run()
+    return at
+
+
+def test_minimal_pair_differences():
+    at = pair_view("the film was good", "the film was not good")
     maps = heatmaps(at)
     assert {m["layout"]["meta"]["gate"] for m in maps} == set("ifgoch")
     assert all(m["layout"]["title"]["text"].startswith("B − A") for m in maps)
@@ -160,11 +166,7 @@ def test_a_minimal_pair_made_by_an_insertion_is_aligned_with_a_gap():
 
 
 def test_minimal_pair_charts_line_up_tokens_and_state_the_range_once():
-    mid = task_id("sentiment")
-    at = pick(fresh(), mid)
-    at.radio(key="view").set_value("pairs").run()
-    at.text_input(key=f"paira-{mid}").set_value("the film was good").run()
-    at.text_input(key=f"pairb-{mid}").set_value("the film was not good").run()
+    at = pair_view("the film was good", "the film was not good")
     maps = heatmaps(at)
     for m in maps:  # regression: "B − A: cell state c (colour range ±20) — colour range ±20"
         assert m["layout"]["title"]["text"].count("±") == 1, m["layout"]["title"]["text"]
