@@ -390,12 +390,8 @@ def test_the_cell_diagram_is_large_when_presenting(browser, server):
 
 def slider_and_chart_steps(pg: Page) -> tuple[int, int]:
     """(the step the gradients view's slider shows, the step its chart says it explains)."""
-    pg.wait_for_function("() => Array.from(document.querySelectorAll('.js-plotly-plot'))"
-                         ".some(g => g.layout && g.layout.meta && g.layout.meta.gatescope === 'lines')",
-                         timeout=90_000)
+    title = drawn_chart(pg, "lines", "g.layout.title.text")
     shown = pg.locator("[data-testid=stSlider] input[type=range]").first.get_attribute("aria-valuetext")
-    title = pg.evaluate("() => Array.from(document.querySelectorAll('.js-plotly-plot'))"
-                        ".find(g => g.layout.meta && g.layout.meta.gatescope === 'lines').layout.title.text")
     return int(shown.split(":")[0]), int(title.split("step ")[1].split()[0])
 
 
