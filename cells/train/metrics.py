@@ -5,9 +5,11 @@
 
 For each model folder, its card's ``task`` picks a module of ``cells.tasks`` (``TASKS``);
 that module's ``evaluate(model)`` gives the held-out metrics. One markdown table per task is
-printed (metrics as rows, models as columns). The exit code is 1 if any number differs from the
+printed (metrics as rows, models as columns), with the task's classic baseline(s) built from the
+same training data in the last column(s) (``BASELINES``; "—" where a task has none yet, or for a
+metric the baseline does not have). The exit code is 1 if any number differs from the
 card's ``metrics`` by more than 1e-6 (relative), if a metric is missing on either side, or if a
-task has no module; each difference is named.
+task has no module; each difference is named. Baselines never change the exit code.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import importlib.abc
 import math
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import cells
@@ -32,6 +35,38 @@ TASKS: dict[str, str] = {
     **{task: entry.module for task, entry in tasks.TASKS.items()},
     "timeseries": "cells.tasks.timeseries",
 }
+
+
+
+def charlm_baseline() -> dict:
+    from cells.tasks import ngram  # NumPy only; counts are cached in memory, never written
+
+    return ngram.baseline()
+
+
+# card["task"] -> a NumPy-only function giving the task's classic baseline(s) measured on the same
+# held-out split as the models: one dict, or a list of dicts, each with a "model" name and metrics
+# named as the models' are (e.g. {"model": "Kneser-Ney 7-gram", "nats_per_char": 1.18}).
+# Plug in a task's baseline here (e.g. "sentiment": bag-of-words logistic regression / naive Bayes).
+BASELINES: dict[str, Callable[[], dict | list[dict]]] = {
+    "charlm": charlm_baseline,
+}
+NO_BASELINE = "—"
+
+
+def baselines_of(task: str) -> list[dict]:
+    """The task's baseline rows, or [] if it has none; a failing baseline is named, not raised."""
+    fn = BASELINES.get(task)
+    if fn is None:
+        return []
+    start = time.time()
+    try:
+        found = fn()
+    except Exception as e:  # noqa: BLE001 - a broken baseline must not hide the models' check
+        return [{"model": f"baseline failed: {type(e).__name__}: {e}"}]
+    rows = [found] if isinstance(found, dict) else list(found)
+    print(f"baseline of {task} in {time.time() - start:.1f} s", file=sys.stderr)
+    return rows
 
 
 class TaskError(RuntimeError):
@@ -116,19 +151,25 @@ def fmt(v: object) -> str:
     return str(v)
 
 
-def table(task: str, rows: dict[str, dict], bad: dict[str, set[str]]) -> str:
-    """Markdown: one row per metric, one column per model; a mismatch is marked ≠card."""
+def table(task: str, rows: dict[str, dict], bad: dict[str, set[str]],
+          baselines: list[dict] | None = None) -> str:
+    """Markdown: one row per metric, one column per model, then one per baseline (its name heads
+    the column; "—" for a metric it lacks, or a single "baseline" column of "—" if there is none);
+    a mismatch with the card is marked ≠card."""
     ids = sorted(rows)
     keys: list[str] = []
     for i in ids:
         keys += [k for k in flatten(rows[i]) if k not in keys]
-    lines = [f"### {task}", "", "| metric | " + " | ".join(ids) + " |",
-             "|---|" + "---|" * len(ids)]
+    base = [flatten({k: v for k, v in b.items() if k != "model"}) for b in baselines or []]
+    heads = [f"baseline: {b.get('model', '?')}" for b in baselines or []] or ["baseline"]
+    lines = [f"### {task}", "", "| metric | " + " | ".join(ids + heads) + " |",
+             "|---|" + "---|" * (len(ids) + len(heads))]
     for k in keys:
         cells_ = []
         for i in ids:
             v = flatten(rows[i]).get(k, "")
             cells_.append(fmt(v) + (" ≠card" if k in bad.get(i, set()) else ""))
+        cells_ += [fmt(b[k]) if k in b else NO_BASELINE for b in base] or [NO_BASELINE]
         lines.append(f"| {k} | " + " | ".join(cells_) + " |")
     return "\n".join(lines)
 
@@ -141,6 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--only", nargs="+", metavar="TASK", help="only models of these tasks (or ids)")
     p.add_argument("--models", type=Path, default=MODELS, help="folder of model folders")
+    p.add_argument("--no-baselines", action="store_true", help="skip the baselines (faster)")
     a = p.parse_args(argv)
     forbid_torch()
     by_task: dict[str, dict[str, dict]] = {}
@@ -173,7 +215,8 @@ def main(argv: list[str] | None = None) -> int:
     if a.only and not by_task and not problems:
         problems.append(f"--only {a.only}: no model of these tasks under {a.models}")
     for task in sorted(by_task):
-        print(table(task, by_task[task], bad) + "\n")
+        base = [] if a.no_baselines else baselines_of(task)
+        print(table(task, by_task[task], bad, base) + "\n")
     if "torch" in sys.modules:  # belt and braces: the finder above should have stopped it
         problems.append("torch was imported while measuring")
     if problems:
