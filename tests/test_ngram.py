@@ -37,8 +37,7 @@ def test_bigram_by_hand():
     for w, p in want.items():
         assert got[w] == pytest.approx(p, rel=1e-12), w
     assert got[B] == pytest.approx(0.6398809523809523)
-    # an unseen context ("b" is never followed by "a" or "b"... but "b" is seen before "\n") vs the
-    # <unk> context, never seen: that falls back to the unigram level exactly
+    # <unk> is never seen as a context: its distribution is the unigram level's, exactly
     assert ngram.KneserNey(tiny(), 2).distribution([UNK_ID]) == pytest.approx([p1[w] for w in range(4)])
 
 
