@@ -144,3 +144,14 @@ def test_char_ids_equal_the_tokenizer():
     want = [t.id for t in CharTokenizer(vocab)(text)]
     assert charlm.char_ids(text, vocab).tolist() == want
     assert want.count(0) == 2  # — and z are unknown
+
+
+def test_top1_is_the_argmax_of_the_distribution():
+    rng = np.random.default_rng(5)
+    paras = [rng.integers(0, 7, size=rng.integers(2, 30)) for _ in range(40)]
+    model = ngram.KneserNey(ngram.count(paras, 8, 7, 3), 3)
+    got = model.top1(paras[:10], chunk=7)
+    want = [int(np.argmax(model.distribution(list(p[:t])))) == p[t] for p in paras[:10]
+            for t in range(1, len(p))]
+    assert got.tolist() == want
+    assert 0 < sum(want) < len(want)

@@ -159,6 +159,24 @@ class KneserNey:
 
     def log_probs(self, paras: Sequence[np.ndarray]) -> np.ndarray:  # -> (M,)
         """log P of every character after the first of each paragraph: what charlm.evaluate scores."""
+        return np.log(self.prob(self.scored_codes(paras)))
+
+    def top1(self, paras: Sequence[np.ndarray], chunk: int = 4096) -> np.ndarray:  # -> (M,) bool
+        """Whether the most probable character is the right one, at the positions ``log_probs``
+        scores (ties go to the lowest id, as ``argmax`` does for the char LMs)."""
+        codes = self.scored_codes(paras)
+        v = np.uint64(self.vocab_size)
+        every = np.arange(self.vocab_size, dtype=np.uint64)  # (V,)
+        out = np.zeros(len(codes), bool)
+        for at in range(0, len(codes), chunk):
+            part = codes[at : at + chunk]  # (C,)
+            grid = (part // v)[:, None] * v + every[None, :]  # (C, V): each context, every w
+            best = self.prob(grid.ravel()).reshape(grid.shape).argmax(axis=1)
+            out[at : at + chunk] = best == (part % v).astype(np.int64)
+        return out
+
+    def scored_codes(self, paras: Sequence[np.ndarray]) -> np.ndarray:  # -> (M,) uint64
+        """The order-gram codes ending at every character after the first of each paragraph."""
         stream, positions = padded_stream(paras, self.order - 1, self.pad_id)
         first, keep, at = np.zeros(len(positions), bool), np.ones(len(positions), bool), 0
         for p in paras:  # drop each paragraph's first character and its closing separator
@@ -166,7 +184,7 @@ class KneserNey:
             keep[at + len(p)] = False
             at += len(p) + 1
         scored = positions[keep & ~first]
-        return np.log(self.prob(gram_codes(stream, scored, self.order, self.vocab_size)))
+        return gram_codes(stream, scored, self.order, self.vocab_size)
 
 
 def nats_per_char(model: KneserNey, paras: Sequence[np.ndarray]) -> float:
@@ -201,7 +219,8 @@ def baseline(orders: tuple[int, ...] = ORDERS) -> dict:
                                 orders)
     model = KneserNey(count(list(map(ids, train)), len(vocab), pad, best), best)
     texts = charlm.eval_paragraphs(held)
-    lp = model.log_probs([ids(t) for t in texts])
+    paras = [ids(t) for t in texts]
+    lp = model.log_probs(paras)
     nats = float(-lp.mean())
     return {
         "model": f"Kneser-Ney {best}-gram",
@@ -209,6 +228,7 @@ def baseline(orders: tuple[int, ...] = ORDERS) -> dict:
         "validation_nats_per_char": {n: round(v, 4) for n, v in scores.items()},
         "nats_per_char": round(nats, 4),
         "bits_per_char": round(nats / np.log(2), 4),
+        "top1_accuracy": round(float(model.top1(paras).mean()), 4),
         "eval_chars": int(len(lp)),
         "eval_paragraphs": len(texts),
     }
@@ -220,7 +240,8 @@ def main() -> None:
     for n, v in result["validation_nats_per_char"].items():
         print(f"order {n:2d}: validation {v:.4f} nats/char" + ("  <- chosen" if n == result["order"] else ""))
     print(f"{result['model']} on the held-out split: {result['nats_per_char']:.4f} nats/char"
-          f" ({result['bits_per_char']:.4f} bits/char) over {result['eval_chars']} characters"
+          f" ({result['bits_per_char']:.4f} bits/char, top-1 accuracy {result['top1_accuracy']:.4f})"
+          f" over {result['eval_chars']} characters"
           f" [{time.time() - t0:.0f} s]", file=sys.stdout)
 
 
