@@ -27,6 +27,7 @@ import numpy as np
 
 import cells
 from cells.tasks import agreement, counting
+from cells.train.jobs import TRAIN_MAX_N
 
 # what the worker writes; the page reads these names through cells.train.jobs
 PROGRESS = "progress.json"
@@ -101,7 +102,7 @@ class CountingTask:
 
         self.tc = tc
         self.steps = int(settings["steps"])
-        self.max_n = int(settings.get("max_n", 30))
+        self.max_n = int(settings.get("max_n", TRAIN_MAX_N))
         self.vocab = counting.vocab(self.id)
         self.labels = counting.labels(self.id)
         self.n_cur = 0

@@ -32,6 +32,7 @@ PROGRESS, SETTINGS, STOP, SNAPSHOTS, MODEL, LOG = (
     "progress.json", "settings.json", "stop", "snapshots", "model", "worker.log")
 
 TASKS = ("anbn", "agreement")  # the tasks a job can train (job_worker.TASKS)
+TRAIN_MAX_N = 30  # aⁿbⁿ jobs train on n = 1..TRAIN_MAX_N
 CELLS = ("lstm", "gru", "sgru", "rnn")
 STATES = ("queued", "running", "done", "stopped", "failed")
 FINISHED = ("done", "stopped", "failed")
@@ -97,6 +98,7 @@ class Status:
     heldout_name: str = ""  # "max_n_all_correct" (aⁿbⁿ) or "accuracy" (agreement)
     snapshots: list[int] = field(default_factory=list)  # steps with a snapshot folder
     metric_summary: str = ""
+    heldout_final: float | None = None  # the held-out metric of the trained model
     error: str = ""
     stopped_by: str = ""  # "user" | "time_limit" | ""
     seconds: float = 0.0
@@ -173,7 +175,8 @@ class Pool:
             job_id, state, job.settings, 0, int(progress.get("step", 0)),
             int(progress.get("steps", job.settings.steps)), list(progress.get("losses", [])),
             [tuple(p) for p in progress.get("heldout", [])], progress.get("heldout_name", ""),
-            list(progress.get("snapshots", [])), progress.get("metric_summary", ""), error,
+            list(progress.get("snapshots", [])), progress.get("metric_summary", ""),
+            progress.get("heldout_final"), error,
             progress.get("stopped_by", ""), float(progress.get("seconds", 0.0)),
             progress.get("probe", ""),
         )
