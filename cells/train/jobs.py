@@ -32,7 +32,7 @@ PROGRESS, SETTINGS, STOP, SNAPSHOTS, MODEL, LOG = (
     "progress.json", "settings.json", "stop", "snapshots", "model", "worker.log")
 
 TASKS = ("anbn", "agreement")  # the tasks a job can train (job_worker.TASKS)
-TRAIN_MAX_N = 30  # aⁿbⁿ jobs train on n = 1..TRAIN_MAX_N
+TRAIN_MAX_N = 20  # aⁿbⁿ jobs train on n = 1..TRAIN_MAX_N
 CELLS = ("lstm", "gru", "sgru", "rnn")
 STATES = ("queued", "running", "done", "stopped", "failed")
 FINISHED = ("done", "stopped", "failed")
@@ -58,7 +58,7 @@ class Settings:
     task: str = "anbn"
     cell: str = "lstm"
     hidden: int = 10
-    steps: int = 1500
+    steps: int = 1000
     seed: int = 0
     snapshot_every: int = 0  # 0: about 30 snapshots over the run
     time_limit: float = LIMITS.max_seconds
