@@ -61,7 +61,7 @@ def main() -> None:
     uploaded = upload_ui(L)
     model = uploaded or train.trained_model_ui(L) or model_ui(L)
     if model is not None:
-        card_ui(model, L)
+        card_ui(model, L, train.trained_texts(model, L))
         VIEWS[view].render(model, L)
     with link_notice:
         urlstate.report_ui(L)

@@ -106,9 +106,15 @@ def job_name(L: dict, settings: jobs.Settings) -> str:
 
 
 def metric_text(V: dict, name: str, value: float | None) -> str:
+    """The held-out result in the page's words ("" when there is none)."""
     if value is None or name not in V["metric"]:
         return ""
     return V["metric"][name].format(value=value, max_n=jobs.TRAIN_MAX_N)
+
+
+def metric_line(L: dict, name: str, value: float | None) -> str:
+    text = metric_text(L["train"], name, value)
+    return f"{L['metrics']}: {text}" if text else ""
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
@@ -134,6 +140,21 @@ def use_trained(job_id: str, view: str) -> None:
 
 
 # ---------------------------------------------------------------- the sidebar
+
+
+def trained_texts(model: cells.Model, L: dict) -> tuple[str, str, str] | None:
+    """Title, summary and metrics of a model trained in this session, in the page's language
+    (None for any other model: the string tables and the card have its words)."""
+    if not model.id.startswith("trained-"):
+        return None
+    V = L["train"]
+    title = V["title"].format(cell=arch_name(L, model.recurrent.cell),
+                              hidden=model.recurrent.hidden_size)
+    task = task_name(L, model.card.task, model.card.task_title)
+    metrics = model.card.metrics
+    name = "max_n_all_correct" if "max_n_all_correct" in metrics else "accuracy"
+    value = metrics.get(name)
+    return title, task, metric_text(V, name, float(value) if value is not None else None)
 
 
 def trained_model_ui(L: dict) -> cells.Model | None:
@@ -206,7 +227,7 @@ def status_line(V: dict, L: dict, s: jobs.Status) -> str:
         "stopped_time" if s.stopped_by == "time_limit" else "stopped")
     line = V[key].format(name=name, step=s.step, steps=s.steps, seconds=s.seconds)
     if s.heldout and s.state != "running":
-        line += " " + metric_text(V, s.heldout_name, s.heldout_final)
+        line += " " + metric_line(L, s.heldout_name, s.heldout_final)
     elif s.heldout:
         line += f" {V['heldout'].get(s.heldout_name, s.heldout_name)}: {s.heldout[-1][1]:.3g}"
     return line
@@ -299,7 +320,7 @@ def results_ui(statuses: list[jobs.Status], L: dict) -> None:
     pick = st.radio(V["which"], list(by_id), key="tr_pick", horizontal=True,
                     format_func=lambda j: job_name(L, by_id[j].settings)) if len(done) > 1 else done[0].id
     s = by_id[pick]
-    st.caption(metric_text(V, s.heldout_name, s.heldout_final))
+    st.caption(metric_line(L, s.heldout_name, s.heldout_final))
     cols = st.columns(3)
     cols[0].button(V["open"], key="tr_open", type="primary", on_click=use_trained,
                    args=(s.id, "explorer"))
