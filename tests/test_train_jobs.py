@@ -154,3 +154,30 @@ def test_the_door_imports_no_torch():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parents[1]).stdout.strip()
     assert out == "[]"
+
+
+def test_a_worker_whose_server_is_gone_stops_by_itself(tmp_path):
+    """The server killed outright (no atexit): its workers notice that their parent is gone."""
+    code = (
+        "import sys, time\n"
+        "from cells.train import jobs\n"
+        "settings = jobs.Settings(task='anbn', cell='lstm', hidden=8, steps=3000)\n"
+        f"job = jobs.submit(settings, {str(tmp_path)!r})\n"
+        "while jobs.status(job).step == 0: time.sleep(0.1)\n"
+        "print(jobs.POOL.pids()[0], flush=True)\n"
+        "time.sleep(600)\n"
+    )
+    server = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
+                              cwd=Path(__file__).resolve().parents[1])
+    try:
+        pid = int(server.stdout.readline())
+        assert alive(pid)
+    finally:
+        server.kill()
+        server.wait()
+    end = time.time() + 30
+    while alive(pid) and time.time() < end:
+        time.sleep(0.1)
+    assert not alive(pid)
+    [folder] = tmp_path.glob("job-*")
+    assert json.loads((folder / jobs.PROGRESS).read_text())["stopped_by"] == "server_gone"

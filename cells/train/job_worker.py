@@ -65,6 +65,7 @@ class Progress:
             "metric_summary": "", "stopped_by": "", "pid": os.getpid(),
         }
         self.start = time.time()
+        self.parent = os.getppid()
         self.last_write = 0.0
         self.write()
 
@@ -267,6 +268,9 @@ def train(folder: Path, settings: dict, progress: Progress) -> None:
     snapshot(0)
     step, stopped_by = 0, ""
     while step < steps:
+        if os.getppid() != progress.parent:  # the server is gone: nobody will read the result
+            progress.finish("stopped", step=step, stopped_by="server_gone")
+            return
         if (folder / STOP).exists():
             stopped_by = "user"
             break

@@ -16,6 +16,7 @@ JSON and safetensors into the job's folder; this side only reads them.
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import signal
@@ -313,8 +314,10 @@ def _log_tail(folder: Path, chars: int = 400) -> str:
     return text[-chars:] or "(empty log)"
 
 
-# one pool per server process, shared by every browser session
+# one pool per server process, shared by every browser session; its workers end with the server
+# (here at a normal exit; a worker also stops by itself when its parent process is gone)
 POOL = Pool()
+atexit.register(POOL.shutdown)
 
 
 def submit(settings: Settings, root: Path | str) -> str:
