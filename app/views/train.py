@@ -45,8 +45,8 @@ def loss_figure(series: dict[str, list[float]], title: str, x_title: str, y_titl
     """One line per job: the loss at every training step (log scale)."""
     fig = go.Figure()
     for name, losses in series.items():
-        y = np.asarray(losses, dtype=np.float64)
-        fig.add_trace(go.Scatter(x=np.arange(1, len(y) + 1), y=y, mode="lines", name=name,
+        y = [float(v) for v in losses]  # plain lists: the page reads the curve as numbers
+        fig.add_trace(go.Scatter(x=list(range(1, len(y) + 1)), y=y, mode="lines", name=name,
                                  hovertemplate="%{x}: %{y:.4g}<extra>%{fullData.name}</extra>"))
     fig.update_layout(height=height, margin=dict(l=60, r=10, b=50),
                       xaxis=dict(title=x_title, rangemode="tozero"),
@@ -253,7 +253,9 @@ def _live(run: list[str], L: dict) -> None:
             cols[1].button(V["stop"], key=f"tr_stop-{s.id}", on_click=jobs.stop, args=(s.id,))
         if s.state == "failed":
             st.error(status_line(V, L, s))
-    series = {job_name(L, s.settings): s.losses for s in statuses if s.losses}
+    # drawn from the start (empty while the workers start), so that it is in place, not new,
+    # when the first losses come
+    series = {job_name(L, s.settings): s.losses for s in statuses}
     width = presentation.content_width()
     if series:
         st.plotly_chart(loss_figure(series, V["loss_chart"], V["step_axis"], V["loss_axis"],
