@@ -10,7 +10,9 @@ reruns while a job trains. A session's jobs live in a temporary folder of that s
 
 from __future__ import annotations
 
+import atexit
 import io
+import shutil
 import tempfile
 import zipfile
 from pathlib import Path
@@ -91,6 +93,7 @@ def session_root() -> Path:
     """This browser session's temporary folder (jobs, snapshots, models)."""
     if ROOT not in st.session_state:
         st.session_state[ROOT] = tempfile.mkdtemp(prefix="gatescope-train-")
+        atexit.register(shutil.rmtree, st.session_state[ROOT], ignore_errors=True)  # server exit
     return Path(st.session_state[ROOT])
 
 
