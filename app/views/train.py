@@ -187,30 +187,37 @@ def trained_model_ui(L: dict) -> cells.Model | None:
 # ---------------------------------------------------------------- the view
 
 
-def settings_ui(L: dict) -> tuple[list[jobs.Settings], bool]:
+def settings_ui(L: dict) -> None:
+    """The run's settings, kept in the session under their widget keys (``chosen_settings``)."""
     V, lim = L["train"], jobs.LIMITS
     cols = st.columns([2, 3, 1, 1, 1])
-    task = cols[0].selectbox(V["task"], list(jobs.TASKS), key="tr_task",
-                             format_func=lambda k: task_name(L, k, k))
-    race = st.session_state.get("tr_race", False)
-    cell = cols[1].radio(V["cell"], list(jobs.CELLS), key="tr_cell", horizontal=True,
-                         format_func=lambda c: arch_name(L, c), disabled=race)
-    hidden = cols[2].number_input(V["hidden"], lim.min_hidden, lim.max_hidden,
-                                  jobs.DEFAULTS.hidden, key="tr_hidden")
-    steps = cols[3].number_input(V["steps"], 10, lim.max_steps, jobs.DEFAULTS.steps, step=100,
-                                 key="tr_steps")
-    seed = cols[4].number_input(V["seed"], 0, 9999, 0, key="tr_seed")
-    race = st.checkbox(V["race"], key="tr_race")
-    cells_ = RACE if race else (cell,)
-    return [jobs.Settings(task=task, cell=c, hidden=int(hidden), steps=int(steps), seed=int(seed))
-            for c in cells_], race
+    cols[0].selectbox(V["task"], list(jobs.TASKS), key="tr_task",
+                      format_func=lambda k: task_name(L, k, k))
+    cols[1].radio(V["cell"], list(jobs.CELLS), key="tr_cell", horizontal=True,
+                  format_func=lambda c: arch_name(L, c), disabled=st.session_state.get("tr_race", False))
+    cols[2].number_input(V["hidden"], lim.min_hidden, lim.max_hidden, jobs.DEFAULTS.hidden,
+                         key="tr_hidden")
+    cols[3].number_input(V["steps"], 10, lim.max_steps, jobs.DEFAULTS.steps, step=100, key="tr_steps")
+    cols[4].number_input(V["seed"], 0, 9999, jobs.DEFAULTS.seed, key="tr_seed")
+    st.checkbox(V["race"], key="tr_race")
 
 
-def start(settings: list[jobs.Settings], L: dict) -> None:
+def chosen_settings(state) -> list[jobs.Settings]:
+    """The jobs the settings widgets ask for (two in a race), read when Train is pressed, so that a
+    value changed just before the click counts."""
+    d = jobs.DEFAULTS
+    cells_ = RACE if state.get("tr_race") else (state.get("tr_cell", d.cell),)
+    return [jobs.Settings(task=state.get("tr_task", d.task), cell=c,
+                          hidden=int(state.get("tr_hidden", d.hidden)),
+                          steps=int(state.get("tr_steps", d.steps)), seed=int(state.get("tr_seed", d.seed)))
+            for c in cells_]
+
+
+def start(L: dict) -> None:
     """Train button callback: submit the run's jobs; the errors go to the page."""
     ids = []
     try:
-        for s in settings:
+        for s in chosen_settings(st.session_state):
             ids.append(jobs.submit(s, session_root()))
     except ValueError as e:
         st.session_state["_train_error"] = L["train"]["bad"].format(error=e)
@@ -343,12 +350,11 @@ def render(model: cells.Model, L: dict) -> None:
     st.caption(V["limits"].format(steps=lim.max_steps, hidden=lim.max_hidden,
                                   seconds=f"{lim.max_seconds:.0f}", memory=lim.memory_mb,
                                   workers=lim.max_workers))
-    settings, _ = settings_ui(L)
+    settings_ui(L)
     run = st.session_state.get(RUN, [])
     statuses = [job_status(j) for j in run]
     busy = any(s is not None and not s.finished for s in statuses)
-    st.button(V["start"], key="tr_start", type="primary", on_click=start, args=(settings, L),
-              disabled=busy)
+    st.button(V["start"], key="tr_start", type="primary", on_click=start, args=(L,), disabled=busy)
     error = st.session_state.pop("_train_error", None)
     if error:
         st.error(error)
