@@ -101,3 +101,19 @@ def test_the_view_trains_a_tiny_job_and_offers_the_model(tmp_path):
     assert at.session_state["view"] == "explorer" and at.session_state["use_trained"]
     assert not at.exception
     assert any("在这里" in m.value or "Trained here" in m.value for m in at.sidebar.markdown)
+
+
+def test_each_state_has_its_line_in_both_languages():
+    s = jobs.Status("j", "queued", jobs.DEFAULTS, queue_position=2, steps=1000)
+    for lang in ("en", "zh"):
+        L = t(lang)
+        assert "2" in view.status_line(L["train"], L, s)
+        cancelled = jobs.Status("j", "stopped", jobs.DEFAULTS, stopped_by="")
+        assert view.status_line(L["train"], L, cancelled) == L["train"]["cancelled"].format(name="LSTM")
+        stopped = jobs.Status("j", "stopped", jobs.DEFAULTS, step=40, snapshots=[0, 40], stopped_by="user",
+                              heldout=[(0, 0.0), (40, 3.0)], heldout_name="max_n_all_correct",
+                              heldout_final=3.0)
+        line = view.status_line(L["train"], L, stopped)
+        assert "40" in line and L["metrics"] in line
+        failed = jobs.Status("j", "failed", jobs.DEFAULTS, error="RuntimeError: boom")
+        assert "RuntimeError: boom" in view.status_line(L["train"], L, failed)

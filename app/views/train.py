@@ -233,6 +233,8 @@ def status_line(V: dict, L: dict, s: jobs.Status) -> str:
         return V["queued"].format(name=name, position=s.queue_position)
     if s.state == "failed":
         return V["failed"].format(name=name, error=s.error)
+    if s.state == "stopped" and not s.snapshots:  # left the queue (or killed) before any snapshot
+        return V["cancelled"].format(name=name)
     key = {"running": "running", "done": "done"}.get(s.state) or (
         "stopped_time" if s.stopped_by == "time_limit" else "stopped")
     line = V[key].format(name=name, step=s.step, steps=s.steps, seconds=s.seconds)
