@@ -25,6 +25,7 @@ from app.views import (  # noqa: E402
     intervene,
     pairs,
     saturation,
+    train,
 )
 
 VIEWS = {
@@ -35,6 +36,7 @@ VIEWS = {
     "intervene": intervene,
     "saturation": saturation,
     "findunit": findunit,
+    "train": train,
 }
 
 
@@ -57,9 +59,9 @@ def main() -> None:
         st.html(f'<p class="gs-header"><b>{html.escape(L["title"])}</b>'
                 f'<span>{html.escape(L["tagline"])}</span></p>')
     uploaded = upload_ui(L)
-    model = uploaded or model_ui(L)
+    model = uploaded or train.trained_model_ui(L) or model_ui(L)
     if model is not None:
-        card_ui(model, L)
+        card_ui(model, L, train.trained_texts(model, L))
         VIEWS[view].render(model, L)
     with link_notice:
         urlstate.report_ui(L)

@@ -77,13 +77,16 @@ def model_ui(L: dict) -> cells.Model | None:
     return zoo.load_model(entry.id, folder)
 
 
-def card_ui(model: cells.Model, L: dict) -> None:
+def card_ui(model: cells.Model, L: dict, texts: tuple[str, str, str] | None = None) -> None:
+    """The model's title, summary and held-out metrics (``texts``: the page's own words for a model
+    the string tables do not know, e.g. one trained in the page), and its card."""
     card = model.card
-    st.sidebar.markdown(f"**{model_title(L, model.id, card.display_title)}**")
-    summary = model_summary(L, model.id, card.summary)
+    title, summary, metrics = texts or (model_title(L, model.id, card.display_title),
+                                        model_summary(L, model.id, card.summary),
+                                        model_metrics(L, model.id, card.metric_summary))
+    st.sidebar.markdown(f"**{title}**")
     if summary:
         st.sidebar.caption(summary)
-    metrics = model_metrics(L, model.id, card.metric_summary)
     if metrics:
         st.sidebar.caption(f"{L['metrics']}: {metrics}")
     with st.sidebar.expander(L["card"]):  # the card as written, with the id the app gave it

@@ -169,6 +169,7 @@ def english_on(at: AppTest) -> list[str]:
 CASES = [(m, v) for m in ("charlm-lstm", "sentiment-gru") for v in VIEWS] + [
     ("names-gru", "explorer"), ("sunspots-lstm", "explorer"), ("sentiment-bilstm", "explorer"),
     ("anbn-lstm", "findunit"), ("agreement-sgru", "findunit"), ("agreement-sgru", "compare"),
+    ("anbn-lstm", "train"),
 ]
 
 
@@ -179,7 +180,7 @@ def test_a_chinese_page_shows_no_english(model_id, view):
     at = run_page(model_id, view)
     seen = page_strings(at)
     assert len(seen) > 15 and any(kind.startswith("chart") for kind, _ in seen) or view in (
-        "intervene", "saturation", "findunit", "pairs")
+        "intervene", "saturation", "findunit", "pairs", "train")
     assert english_on(at) == []
 
 

@@ -33,11 +33,13 @@ def role_values(trace: cells.Trace, gate: str) -> tuple[str, np.ndarray]:
 
 
 def siblings(model: cells.Model) -> list[cells.Model]:
-    """The unidirectional models of the same task, LSTM first."""
+    """The unidirectional models of the same task, LSTM first; a model that is not shipped (one
+    trained in the page or uploaded) first, beside the shipped ones."""
     folder = str(zoo.models_dir())
     task = model.card.task
     entries = [e for e in zoo.catalogue(folder) if e.task == task and not e.arch.startswith("bi")]
-    return [zoo.load_model(e.id, folder) for e in entries] or [model]
+    shipped = [zoo.load_model(e.id, folder) for e in entries]
+    return shipped if any(m.id == model.id for m in shipped) else [model, *shipped]
 
 
 STEPPER_HEIGHT = 190  # px: the token strip and the buttons, presenting

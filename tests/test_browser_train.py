@@ -1,0 +1,135 @@
+"""Train in the page, end to end in Debian's chromium: train the default task (aⁿbⁿ, LSTM) with a
+small step count, see the progress bar move and the loss fall, download the model, open it in the
+explorer; the downloaded folder loads back with ``cells.load`` and traces exactly as the page shows
+the model it trained, and it loads back through "Load your own model" too."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page
+
+import cells
+from app.i18n import t
+from app.payload import rounded
+from cells.explain import unit_equations
+from tests.test_browser import ARGS, CHROMIUM, choose, diagram_numbers, wait_idle, wait_ready
+
+pytestmark = pytest.mark.browser
+L = t("en")
+V = L["train"]
+STEPS = 600  # a few seconds of training (the first chart takes seconds to appear)
+UNIT = 2
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), "Debian's chromium is required for the browser tests"
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+def progress_values(pg: Page) -> list[float]:
+    return [float(v) for v in pg.locator("[data-testid=stProgress] [role=progressbar]").evaluate_all(
+        "els => els.map(e => e.getAttribute('aria-valuenow'))")]
+
+
+def loss_curve(pg: Page) -> list[float]:
+    return pg.evaluate(
+        "() => { const g = Array.from(document.querySelectorAll('.js-plotly-plot'))"
+        ".find(g => g.layout && g.layout.meta && g.layout.meta.gatescope === 'loss');"
+        " return g ? Array.from(g.data[0].y) : []; }")
+
+
+def page_shows_the_same_numbers(pg: Page, model: cells.Model, text: str, unit: int) -> None:
+    """The explorer's cell diagram, steps 0..2, against ``model``'s own trace of ``text``."""
+    eq = {k: rounded(v) for k, v in unit_equations(cells.trace(model, text), 0, 0, unit).items()}
+    pg.evaluate("() => document.activeElement && document.activeElement.blur()")
+    for step in range(3):
+        shown = diagram_numbers(pg)
+        assert len(shown) >= 6
+        for key, value in shown.items():
+            assert abs(value - eq[key][step]) <= 0.0011, (step, key, value, eq[key][step])
+        pg.keyboard.press("ArrowRight")
+        pg.wait_for_timeout(200)
+
+
+def test_train_watch_download_open_and_load_back(browser, server, tmp_path):
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    pg = ctx.new_page()
+    pg.errors = []
+    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+    try:
+        pg.goto(f"{server}/?view=train")
+        wait_idle(pg)
+        box = pg.get_by_label(V["steps"], exact=True)
+        box.fill(str(STEPS))
+        box.press("Enter")
+        wait_idle(pg)
+        pg.get_by_role("button", name=V["start"], exact=True).click()
+
+        seen: list[float] = []  # the bar's values while it trains
+        curves: list[list[float]] = []
+        for _ in range(600):
+            values = progress_values(pg)
+            if values:
+                seen.append(values[0])
+            curve = loss_curve(pg)
+            if curve:
+                curves.append(curve)
+            if pg.get_by_text(V["result"], exact=True).count():
+                break
+            pg.wait_for_timeout(200)
+        assert pg.get_by_text(V["result"], exact=True).count(), "training did not finish"
+        wait_idle(pg)
+        moving = sorted(set(seen))
+        assert moving[-1] == 100 and any(0 < v < 100 for v in moving), moving  # it moved, not jumped
+        assert seen == sorted(seen)  # and only forward
+        assert len({len(c) for c in curves}) >= 2, (seen, [len(c) for c in curves])  # the curve grew
+        losses = loss_curve(pg)
+        assert len(losses) == STEPS
+        assert sum(losses[-10:]) / 10 < 0.25 * sum(losses[:10]) / 10, (losses[:10], losses[-10:])
+        assert pg.locator("[data-testid=stException]").count() == 0
+
+        # the download: a zip of the model folder
+        with pg.expect_download() as got:
+            pg.get_by_role("button", name=V["download"]).click()
+        archive = tmp_path / "model.zip"
+        got.value.save_as(archive)
+        with zipfile.ZipFile(archive) as z:
+            names = sorted(z.namelist())
+            z.extractall(tmp_path)
+        folder = tmp_path / Path(names[0]).parent
+        assert sorted(Path(n).name for n in names) == ["card.json", "weights.safetensors"]
+        model = cells.load(folder)
+        assert model.card.task == "anbn" and model.card.training["steps"] == STEPS
+        assert model.card.metric_summary and "max_n_all_correct" in model.card.metrics
+
+        # open it in the explorer: the page shows exactly what the downloaded model computes
+        pg.get_by_role("button", name=V["open"], exact=True).click()
+        wait_ready(pg)
+        assert pg.get_by_label(V["use"]).is_checked()
+        text = pg.get_by_role("textbox", name=L["sentence"]).input_value()
+        choose(pg, L["unit"], str(UNIT))
+        page_shows_the_same_numbers(pg, model, text, UNIT)
+
+        # and it loads back through "Load your own model" (an upload comes before a trained model)
+        pg.get_by_text(L["upload"], exact=True).first.click()
+        pg.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(
+            [str(folder / "weights.safetensors"), str(folder / "card.json")])
+        wait_idle(pg)
+        pg.get_by_text(L["upload_ok"].format(name=model.card.display_title)).wait_for(timeout=60_000)
+        wait_ready(pg)
+        choose(pg, L["unit"], str(UNIT))
+        page_shows_the_same_numbers(pg, model, pg.get_by_role("textbox", name=L["sentence"])
+                                    .input_value(), UNIT)
+        assert pg.locator("[data-testid=stException]").count() == 0
+        assert pg.errors == [], pg.errors
+    finally:
+        ctx.close()
