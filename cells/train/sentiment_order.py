@@ -2,7 +2,7 @@
 word-order test set, with exact McNemar tests (NumPy and ``cells`` only, no torch).
 
     python -m cells.train.sentiment_order                 # print the table
-    python -m cells.train.sentiment_order --write-cards   # also store the comparison in the cards
+    python -m cells.train.sentiment_order --write-cards   # also store it in the sentiment cards
 
 Both baselines (``cells.tasks.bow``) are trained on the same training split as the models, with
 the models' vocabulary. The McNemar test pairs a model's verdict with a baseline's on the same
@@ -53,12 +53,28 @@ def labels(which: str) -> np.ndarray:
     return np.array([y for _, _, y in _data()[which]], np.int64)
 
 
+def _by_group(which: str, right: np.ndarray) -> dict[str, float]:
+    """Accuracy per source (held-out) or per kind (word-order set) of a (N,) hit array."""
+    groups = np.array([g for g, _, _ in _data()[which]])
+    return {str(g): round(float(right[groups == g].mean()), 4) for g in sorted(set(groups))}
+
+
 def sentiment_baseline_rows() -> list[dict]:
-    """One row per bag-of-words baseline: {"model", "held_out_accuracy", "word_order_accuracy"}."""
-    return [
-        {"model": name, **{f"{s}_accuracy": round(bow.accuracy(v[s], labels(s)), 4) for s in SETS}}
-        for name, v in baseline_verdicts().items()
-    ]
+    """One row per bag-of-words baseline, its metrics named as the models' cards name theirs:
+    {"model", "accuracy", "accuracy_by_source", "held_out_sentences", "word_order_accuracy",
+    "word_order_accuracy_by_kind"} (``cells.train.metrics`` can print them beside the models)."""
+    rows = []
+    for name, v in baseline_verdicts().items():
+        held, order = (v[s] == labels(s) for s in SETS)
+        rows.append({
+            "model": name,
+            "accuracy": round(float(held.mean()), 4),
+            "accuracy_by_source": _by_group("held_out", held),
+            "held_out_sentences": len(held),
+            "word_order_accuracy": round(float(order.mean()), 4),
+            "word_order_accuracy_by_kind": _by_group("word_order", order),
+        })
+    return rows
 
 
 def compare(model: cells.Model) -> dict:
@@ -97,7 +113,7 @@ def table(models: dict[str, dict], baselines: list[dict]) -> str:
         accs = [f"{100 * row[f'{s}_accuracy']:.1f}%" for s in SETS]
         lines.append("| " + " | ".join([mid, *accs, *ps]) + " |")
     for b in baselines:
-        accs = [f"{100 * b[f'{s}_accuracy']:.1f}%" for s in SETS]
+        accs = [f"{100 * b[key]:.1f}%" for key in ("accuracy", "word_order_accuracy")]
         lines.append("| " + " | ".join([b["model"], *accs] + ["—"] * (len(head) - 3)) + " |")
     return "\n".join(lines)
 
@@ -106,10 +122,17 @@ def sentiment_folders(root: Path = MODELS) -> list[Path]:
     return sorted(p for p in root.glob("sentiment-*") if (p / "card.json").is_file())
 
 
-def write_card(folder: Path, row: dict, baselines: list[dict]) -> None:
-    """Store the comparison in the card under "baselines" (next to, not in, its metrics)."""
+def write_card(folder: Path, model: cells.Model, row: dict, baselines: list[dict]) -> None:
+    """Store the word-order accuracy in the card's metrics (its held-out numbers must not change)
+    and the comparison under "baselines"."""
     path = folder / "card.json"
     card = json.loads(path.read_text("utf-8"))
+    measured = sentiment.evaluate(model)
+    for key in ("accuracy", "accuracy_by_source", "held_out_sentences"):
+        if card["metrics"].get(key) != measured[key]:
+            raise SystemExit(f"{folder.name}: card {key} {card['metrics'].get(key)!r}, measured"
+                             f" {measured[key]!r}; retrain or fix the card before --write-cards")
+    card["metrics"] = measured
     card["baselines"] = {
         "command": "python -m cells.train.sentiment_order",
         "bag_of_words": baselines,
@@ -126,9 +149,10 @@ def main(argv: list[str] | None = None) -> int:
     baselines = sentiment_baseline_rows()
     rows = {}
     for folder in sentiment_folders(a.models):
-        rows[folder.name] = compare(cells.load(folder))
+        model = cells.load(folder)
+        rows[folder.name] = compare(model)
         if a.write_cards:
-            write_card(folder, rows[folder.name], baselines)
+            write_card(folder, model, rows[folder.name], baselines)
     n_order = len(_data()["word_order"])
     print(f"held-out: {len(_data()['held_out'])} sentences; word-order set: {n_order} sentences"
           f" ({sentiment.WORD_ORDER_FILE.name}); exact two-sided McNemar p\n")
