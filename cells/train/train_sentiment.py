@@ -158,7 +158,8 @@ def build(
         f"{who} of {cfg['hidden_size']} units reading movie-review and product-review"
         " sentences word by word, trained to call each sentence positive or negative after its last"
         f" word; {100 * metrics['accuracy']:.1f}% right on {metrics['held_out_sentences']}"
-        " held-out sentences."
+        f" held-out sentences and {100 * metrics['word_order_accuracy']:.1f}% on the"
+        f" {len(sentiment.word_order())}-sentence word-order test set."
     )
     found = sentiment.verdict_units(cells.load(out / ident), held)
     full["verdict_unit_correlations"] = [{"unit": u, "r": r} for u, r in found]
