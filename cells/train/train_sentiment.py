@@ -17,6 +17,7 @@ sentences only):
    aspect noun with the word-order test set (part "test"); the vocabulary is still built from the
    real training sentences alone.
 
+Only the models in ``FINE_TUNED`` get stage 2 by default (``--fine-tune all|none`` to change).
 ``--init-from FOLDER`` skips stage 1 and starts stage 2 from a model folder's weights (the stage-1
 models are the ones shipped at commit 3d526c2).
 """
@@ -51,6 +52,9 @@ CONFIG = {
     "grad_clip": 1.0,
 }
 FINE_TUNE = {"max_epochs": 3, "patience": 3, "lr": 5e-4, "order_phrases": True}
+# the shipped models that went through stage 2: the fine-tuned GRU and bidirectional LSTM lost
+# held-out accuracy (79.6% and 80.1%, below their stage-1 cards), so they ship from stage 1
+FINE_TUNED = ("lstm",)
 CELLS = {"lstm": ("lstm", False), "gru": ("gru", False), "bilstm": ("lstm", True)}
 TITLES = {"lstm": "LSTM", "gru": "GRU", "bilstm": "bidirectional LSTM"}
 
@@ -77,7 +81,13 @@ def init_state(folder: Path) -> dict:
 
 
 def build(
-    name: str, out: Path, cfg: dict, split, tok: WordTokenizer, init_from: Path | None = None
+    name: str,
+    out: Path,
+    cfg: dict,
+    split,
+    tok: WordTokenizer,
+    init_from: Path | None = None,
+    fine_tune: bool = True,
 ) -> dict:
     fit, val, held = split
     cell, bidir = CELLS[name]
@@ -90,18 +100,23 @@ def build(
     else:
         start, stage1 = init_state(init_from), {"from": str(init_from)}
     tune = {**cfg, **FINE_TUNE}
-    extra = order_phrases() if tune["order_phrases"] else []
-    model, log = classify.train(  # stage 2: fine-tuning with the template phrases
-        name,
-        cell,
-        encode(fit + extra, tok),
-        encode(val, tok),
-        *common,
-        tune,
-        SEED,
-        bidirectional=bidir,
-        init_state=start,
-    )
+    extra = order_phrases() if fine_tune and tune["order_phrases"] else []
+    if fine_tune:  # stage 2: fine-tuning with the template phrases
+        model, log = classify.train(
+            name,
+            cell,
+            encode(fit + extra, tok),
+            encode(val, tok),
+            *common,
+            tune,
+            SEED,
+            bidirectional=bidir,
+            init_state=start,
+        )
+    else:
+        if init_from is not None:
+            raise SystemExit("--init-from only makes sense with fine-tuning (stage 2)")
+        model, log = base, base_log
     ident = f"sentiment-{name}"
     sample = sentiment.SAMPLES[1]
     verdict = (
@@ -118,9 +133,10 @@ def build(
         "training": {
             "data": "assets/data/sentiment/vader_movie_amazon.tsv.gz (label column pos/neg):"
             f" {len(fit)} training and {len(val)} validation sentences; {len(held)} held out"
-            f" (15%, seed {sentiment.SEED}); plus {len(extra)} template phrases where word order"
-            " decides the label (cells/tasks/order_templates.py, part 'train': no sentence,"
-            " sentiment adjective or aspect noun in common with the word-order test set)",
+            f" (15%, seed {sentiment.SEED})"
+            + (f"; plus {len(extra)} template phrases where word order decides the label"
+               " (cells/tasks/order_templates.py, part 'train': no sentence, sentiment adjective"
+               " or aspect noun in common with the word-order test set)" if fine_tune else ""),
             "command": f"python -m cells.train.train_sentiment --models {name}"
             + ("" if init_from is None else
                f" --init-from <a folder holding sentiment-{name} as of commit {BASE_COMMIT}>"),
@@ -128,10 +144,12 @@ def build(
             "epochs": log["best_epoch"],
             "seconds": log["seconds"],
             "early_stopping": log,
-            "stage_1": stage1 if init_from is None else (
-                f"the weights of sentiment-{name} as shipped at commit {BASE_COMMIT}: this recipe's"
-                " stage 1 (real sentences only, seed 11, max 12 epochs, patience 3)"),
-            "stage_2_fine_tuning": {**FINE_TUNE, "order_phrases": len(extra)},
+            **({
+                "stage_1": stage1 if init_from is None else (
+                    f"the weights of sentiment-{name} as shipped at commit {BASE_COMMIT}: this"
+                    " recipe's stage 1 (real sentences only, seed 11, max 12 epochs, patience 3)"),
+                "stage_2_fine_tuning": {**FINE_TUNE, "order_phrases": len(extra)},
+            } if fine_tune else {}),
             "loss": "cross-entropy of the head's output at the last token",
             "optimizer": "AdamW",
             **cfg,
@@ -186,6 +204,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--epochs", type=int, default=None, help="override (pilot runs)")
     ap.add_argument("--init-from", type=Path, default=None,
                     help="skip stage 1: fine-tune this model folder's weights (one model only)")
+    ap.add_argument("--fine-tune", choices=["shipped", "all", "none"], default="shipped",
+                    help=f"which models get stage 2 (shipped: {', '.join(FINE_TUNED)})")
     args = ap.parse_args(argv)
     cfg = dict(CONFIG)
     if args.epochs is not None:
@@ -193,7 +213,8 @@ def main(argv: list[str] | None = None) -> None:
     split = sentiment.split()
     tok = WordTokenizer(sentiment.build_vocab(split[0]), lowercase=True)
     for name in args.models.split(","):
-        build(name, args.out, cfg, split, tok, args.init_from)
+        tuned = args.fine_tune == "all" or (args.fine_tune == "shipped" and name in FINE_TUNED)
+        build(name, args.out, cfg, split, tok, args.init_from, tuned)
 
 
 if __name__ == "__main__":
