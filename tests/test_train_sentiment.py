@@ -71,3 +71,21 @@ def test_evaluate_on_a_tiny_bidirectional_export(tmp_path):
     assert 0.0 <= metrics["accuracy"] <= 1.0
     assert set(metrics["accuracy_by_source"]) <= {"movie", "amazon"}
     assert metrics == sentiment.evaluate(cells.load(folder), held[:60])
+
+
+def test_fine_tuning_starts_from_the_given_weights():
+    tok, fit, val, _ = _setup()
+    base, _ = classify.train("t", "lstm", fit, val, len(tok.vocab), 2, dict(TINY, max_epochs=1), 1)
+    frozen = dict(TINY, max_epochs=1, lr=0.0)
+    tuned, _ = classify.train("t", "lstm", fit, val, len(tok.vocab), 2, frozen, 2,
+                              init_state=base.state_dict())
+    fresh, _ = classify.train("t", "lstm", fit, val, len(tok.vocab), 2, frozen, 2)
+    for key, value in base.state_dict().items():
+        assert torch.equal(value, tuned.state_dict()[key]), key
+    assert not torch.equal(base.state_dict()["rnn.weight_hh_l0"], fresh.state_dict()["rnn.weight_hh_l0"])
+
+
+def test_training_phrases_are_not_in_the_word_order_test_set():
+    extra = train_sentiment.order_phrases()
+    assert len(extra) >= 1000 and {y for *_, y in extra} == {0, 1}
+    assert not {t for _, t, _ in extra} & {t for _, t, _ in sentiment.word_order()}

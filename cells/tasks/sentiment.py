@@ -21,6 +21,7 @@ from cells.tokenize import UNK, WordTokenizer
 TASK = "sentiment"
 TITLE = "Sentiment, read word by word"
 FILE = DATA / "sentiment" / "vader_movie_amazon.tsv.gz"
+WORD_ORDER_FILE = DATA / "sentiment" / "word_order.tsv"
 LABELS = ["negative", "positive"]
 SEED = 1234
 HELD_OUT = 0.15
@@ -49,6 +50,15 @@ def split() -> tuple[list, list, list]:
     return [data[keep[i]] for i in fit], [data[keep[i]] for i in val], [data[i] for i in held]
 
 
+def word_order() -> list[tuple[str, str, int]]:
+    """The word-order test set as (kind, text, label): minimal pairs written from templates
+    (``cells/tasks/order_templates.py``) in which word order decides the label."""
+    with open(WORD_ORDER_FILE, encoding="utf-8", newline="") as f:
+        lines = [line for line in f if not line.startswith("#")]
+    reader = csv.DictReader(lines, delimiter="\t", quoting=csv.QUOTE_NONE)
+    return [(r["kind"], r["text"], int(r["label"])) for r in reader]
+
+
 def build_vocab(train: list) -> list[str]:
     """<unk> first, then every lowercased word seen at least MIN_COUNT times in ``train``."""
     tok = WordTokenizer([], lowercase=True)
@@ -56,19 +66,38 @@ def build_vocab(train: list) -> list[str]:
     return [UNK] + sorted(w for w, n in counts.items() if n >= MIN_COUNT and w != UNK)
 
 
-def evaluate(model: cells.Model, data: list | None = None) -> dict:
-    """Held-out accuracy of the verdict after the last word, overall and by source."""
-    data = split()[2] if data is None else data
-    hits: dict[str, list[int]] = {}
-    for source, text, label in data:
+def verdicts(model: cells.Model, data: list) -> np.ndarray:
+    """(N,) the class after the last word of each (source, text, label); 1 for an empty text."""
+    guesses = []
+    for _, text, _ in data:
         out = cells.trace(model, text).outputs  # (T, 2)
-        guess = int(out[-1].argmax()) if len(out) else 1
+        guesses.append(int(out[-1].argmax()) if len(out) else 1)
+    return np.array(guesses, np.int64)
+
+
+def accuracy_of(model: cells.Model, data: list) -> dict:
+    """Accuracy of the verdict after the last word on ``data``, overall and by source."""
+    hits: dict[str, list[int]] = {}
+    for (source, _, label), guess in zip(data, verdicts(model, data), strict=True):
         hits.setdefault(source, []).append(int(guess == label))
     every = [h for v in hits.values() for h in v]
     return {
         "accuracy": round(float(np.mean(every)), 4),
         "accuracy_by_source": {s: round(float(np.mean(v)), 4) for s, v in sorted(hits.items())},
         "held_out_sentences": len(every),
+    }
+
+
+def evaluate(model: cells.Model, data: list | None = None) -> dict:
+    """Without ``data``: the card's metrics, i.e. held-out accuracy overall and by source, and the
+    accuracy on the word-order test set overall and by kind. With ``data``: its accuracy alone."""
+    if data is not None:
+        return accuracy_of(model, data)
+    order = accuracy_of(model, word_order())
+    return {
+        **accuracy_of(model, split()[2]),
+        "word_order_accuracy": order["accuracy"],
+        "word_order_accuracy_by_kind": order["accuracy_by_source"],
     }
 
 

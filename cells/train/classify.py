@@ -50,10 +50,12 @@ def train(
     cfg: dict,
     seed: int,
     bidirectional: bool = False,
+    init_state: dict | None = None,
 ) -> tuple[seqtrain.SeqModel, dict]:
     """Train with early stopping on validation accuracy; returns (best model, log dict).
 
     ``fit``/``val``: lists of (token ids, class index). The loss is on the last token's output.
+    ``init_state``: a state dict to start from (fine-tuning) instead of a fresh initialisation.
     """
     seqtrain.seed_all(seed)
     model = seqtrain.SeqModel(
@@ -66,6 +68,8 @@ def train(
         emb_dropout=cfg["emb_dropout"],
         out_dropout=cfg["out_dropout"],
     )
+    if init_state is not None:
+        model.load_state_dict(init_state)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg["lr"], weight_decay=cfg["weight_decay"])
     gen = np.random.default_rng(seed)
     best, best_acc, best_epoch, bad = None, -1.0, 0, 0

@@ -43,12 +43,19 @@ def charlm_baseline() -> dict:
     return ngram.baseline()
 
 
+def sentiment_baselines() -> list[dict]:
+    from cells.train import sentiment_order  # NumPy only: bag-of-words LR / naive Bayes
+
+    return sentiment_order.sentiment_baseline_rows()
+
+
 # card["task"] -> a NumPy-only function giving the task's classic baseline(s) measured on the same
 # held-out split as the models: one dict, or a list of dicts, each with a "model" name and metrics
 # named as the models' are (e.g. {"model": "Kneser-Ney 8-gram", "nats_per_char": 1.17}).
 # Plug in a task's baseline here (e.g. "sentiment": bag-of-words logistic regression / naive Bayes).
 BASELINES: dict[str, Callable[[], dict | list[dict]]] = {
     "charlm": charlm_baseline,
+    "sentiment": sentiment_baselines,
 }
 NO_BASELINE = "—"
 
