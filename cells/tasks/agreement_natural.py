@@ -69,6 +69,11 @@ def load(path: Path = NATURAL_SENTENCES) -> list[NaturalSentence]:
     return [parse(line) for line in lines if line.strip() and not line.lstrip().startswith("#")]
 
 
+def sample_texts() -> list[str]:
+    """The natural sentences without their marks: everyday text for statistics over many steps."""
+    return [s.text for s in load()]
+
+
 def unknown_words(tokenizer: cells.tokenize.Tokenizer, sentences: list[NaturalSentence]) -> dict:
     """How many of the sentences' tokens the tokenizer maps to <unk>, and which."""
     tokens = [t for s in sentences for t in tokenizer(s.text)]
