@@ -503,6 +503,13 @@ def evaluate(model: cells.Model, per_k: int = TEST_PER_K) -> dict:
     }
 
 
+def natural_texts() -> list[str]:
+    """The hand-written natural sentences, without marks (``cells.tasks.agreement_natural``)."""
+    from cells.tasks import agreement_natural
+
+    return agreement_natural.sample_texts()
+
+
 def natural_metrics(model: cells.Model) -> dict[str, float]:
     """Unknown-word share and verb-number accuracy on the hand-written natural sentences
     (``cells.tasks.agreement_natural``, which reads this module: imported here, when called)."""
