@@ -17,7 +17,7 @@ from app.stepper import anchor_step, synced_stepper
 
 DEFAULT_PAIRS = {
     "sentiment": ("the movie was good .", "the movie was not good ."),
-    "agreement": ("the dog that mrs. smith kept", "the dogs that mrs. smith kept"),
+    "agreement": ("The dog that the cat chased", "The dogs that the cat chased"),
     "charlm": ("The dog that she kept was", "The dogs that she kept were"),
 }
 

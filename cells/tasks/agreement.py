@@ -1,14 +1,17 @@
-"""Subject–verb agreement across distractors, from a small probabilistic grammar (NumPy only).
+"""Subject–verb agreement across distractors, from a probabilistic grammar of everyday English
+(NumPy only; the words are in ``cells/tasks/agreement_lexicon.py``: ~250 nouns with their plurals,
+irregular ones too, ~110 verbs with their tenses, adjectives, prepositions, names, pronouns).
 
-A sentence is an optional fronted phrase ("in the gardens ,") or an embedding clause ("the
-teachers think that", "mrs. smith said that"), a subject ("the dogs"), 0–5 distractor phrases
-after it (prepositional phrases "near the cabinets", relative clauses "that the teachers liked",
-"that mrs. smith kept", "that the cat chases", "that saw the farmers"), then the verb ("were",
-"is", "has", ...). The nouns of distractors tend to have the other number than the subject
-(attractors), and present-tense verbs inside relative and embedding clauses agree with their own
+A sentence is an optional opening — a fronted phrase ("in the gardens ,"), an embedding clause
+("the teachers think that", "i think"), or a whole sentence before it ("the cat was sleeping .")
+— then a subject ("the dogs", "her biggest achievement", "she"), 0–5 distractor phrases after it
+(prepositional phrases "to the cabinets", relative clauses "that the cat chased", "who were
+sleeping", "that mrs. smith has found", reduced ones "sitting near the windows"), then the verb
+("were", "is", "has", "barks", ...). The nouns of distractors tend to have the other number than
+the subject (attractors), and verbs inside relative and embedding clauses agree with their own
 subjects, so the last noun and the last verb before the gap are often the wrong cue. The model
-reads the prefix up to just before the verb ("the dogs that mrs. smith kept") and its output at
-the last token is P(singular), P(plural) of the verb.
+reads the prefix up to just before the verb ("the dogs that the cat chased") and its output at the
+last token is P(singular), P(plural) of the verb.
 
 Training sentences have 0–3 distractors; the held-out test set (another seed) has 0–5, so the
 longest test sentences are longer than any seen in training.
@@ -22,46 +25,31 @@ from dataclasses import dataclass
 import numpy as np
 
 import cells
+from cells.tasks import agreement_lexicon as lex
 from cells.tasks.datautil import token_text
 
 LABELS = ["singular", "plural"]
 TRAIN_SEED, TEST_SEED = 1234, 98765
-TRAIN_SIZE, TEST_PER_K = 60000, 1000
+TRAIN_SIZE, TEST_PER_K = 120000, 1000
 TRAIN_MAX_DISTRACTORS, TEST_MAX_DISTRACTORS = 3, 5
 DISTANCE_BINS = [(0, 0), (1, 3), (4, 6), (7, 9), (10, 12), (13, 15), (16, 19), (20, 99)]
+OPENINGS = ["none", "fronted", "clause", "sentence"]
 
-# (singular, plural)
-NOUNS = [
-    ("dog", "dogs"), ("key", "keys"), ("author", "authors"), ("teacher", "teachers"),
-    ("cabinet", "cabinets"), ("critic", "critics"), ("boy", "boys"), ("girl", "girls"),
-    ("doctor", "doctors"), ("farmer", "farmers"), ("student", "students"), ("book", "books"),
-    ("painting", "paintings"), ("car", "cars"), ("child", "children"), ("woman", "women"),
-    ("man", "men"), ("friend", "friends"), ("neighbour", "neighbours"), ("pilot", "pilots"),
-    ("table", "tables"), ("house", "houses"), ("tree", "trees"), ("bird", "birds"),
-    ("cat", "cats"), ("horse", "horses"), ("lawyer", "lawyers"), ("singer", "singers"),
-    ("player", "players"), ("box", "boxes"), ("window", "windows"), ("garden", "gardens"),
-    ("letter", "letters"), ("picture", "pictures"), ("sister", "sisters"),
-    ("brother", "brothers"), ("nurse", "nurses"), ("baker", "bakers"), ("river", "rivers"),
-    ("village", "villages"), ("song", "songs"), ("story", "stories"), ("lamp", "lamps"),
-    ("door", "doors"), ("chair", "chairs"), ("sailor", "sailors"), ("officer", "officers"),
-]
-DETERMINERS = ["the", "the", "the", "my", "our", "these/this"]
-ADJECTIVES = ["old", "young", "small", "big", "new", "quiet", "friendly", "red", "tall", "busy"]
-PREPOSITIONS = ["near", "behind", "beside", "with", "from", "under", "by", "for", "of", "to",
-                "next to", "in front of", "above"]
-NAMES = ["mrs. smith", "mr. brown", "dr. jones", "anna", "tom", "the captain", "my aunt"]
-NAME_NUMBER = 0  # all names above are singular
-PAST_VERBS = ["liked", "kept", "saw", "praised", "visited", "painted", "found", "helped",
-              "admired", "met", "described", "followed", "fed", "chose", "remembered"]
-PRESENT_VERBS = [("chases", "chase"), ("likes", "like"), ("sees", "see"), ("follows", "follow"),
-                 ("visits", "visit"), ("feeds", "feed"), ("admires", "admire"), ("helps", "help")]
-FRAME_VERBS = [("said", "said"), ("heard", "heard"), ("noticed", "noticed"), ("thinks", "think"),
-               ("knows", "know"), ("believes", "believe")]
-ADVERBS = ["yesterday", "last week", "often", "once", "recently", "every day"]
-FRONTED = ["in the morning ,", "after the storm ,", "in the gardens ,", "near the rivers ,",
-           "on sunday ,", "according to the teachers ,", "behind the houses ,"]
-VERBS = [("is", "are"), ("was", "were"), ("has", "have"), ("barks", "bark"),
-         ("seems", "seem"), ("looks", "look"), ("does", "do")]
+lex.check()
+NOUNS = lex.NOUNS  # (singular, plural)
+PRONOUNS = lex.PRONOUNS  # subject pronouns (singular, plural)
+FRAME_VERBS = lex.FRAME_VERBS
+NAMES = lex.NAMES  # all singular
+VERBS = lex.AUXILIARIES + lex.LINKING + [
+    (v["s"], v["base"]) for v in [*lex.INTRANSITIVE.values(), *lex.TRANSITIVE.values()]
+] + [pair for pair in FRAME_VERBS if pair[0] != pair[1]]  # the agreeing verb forms (singular, plural)
+FRONTED = [*lex.TIME_OPENERS, *(f"{p} the" for p in lex.PREPOSITIONS)]  # + "," (or + NP + ",")
+SENTENCE_ENDS = {".", "?", "!"}
+TITLES = {"mr", "mrs", "ms", "dr"}  # "mrs." is "mrs" "." to the tokenizer: not a sentence end
+
+
+def _pick(rng: np.random.Generator, items: Sequence):
+    return items[rng.integers(len(items))]
 
 
 @dataclass(frozen=True)
@@ -73,18 +61,147 @@ class Sentence:
     attractors: int  # nouns among them with the other number
     distance: int  # tokens between the subject noun and the verb
     subject_end: int  # index of the subject noun among the prefix's tokens
-    opening: str = "none"  # before the subject: "none", "fronted" phrase or embedding "clause"
+    opening: str = "none"  # before the subject: "none", "fronted", embedding "clause", "sentence"
 
 
 def _np(rng: np.random.Generator, number: int, adjective_p: float = 0.2) -> list[str]:
-    noun = NOUNS[rng.integers(len(NOUNS))][number]
-    det = DETERMINERS[rng.integers(len(DETERMINERS))]
+    """A noun phrase: "the dogs", "her biggest achievement", "an old key", "all the mice"."""
+    noun = _pick(rng, NOUNS)[number]
+    det = _pick(rng, lex.DETERMINERS)
     if "/" in det:
-        det = det.split("/")[1 - number]  # "these" with plurals, "this" with singulars
-    words = [det]
+        det = det.split("/")[number]
+    middle: list[str] = []
     if rng.random() < adjective_p:
-        words.append(ADJECTIVES[rng.integers(len(ADJECTIVES))])
-    return [*words, noun]
+        if rng.random() < 0.15:
+            middle.append(_pick(rng, ["very", "really", "quite"]))
+        middle.append(_pick(rng, lex.ADJECTIVES))
+    if det == "a" and (middle or [noun])[0][0] in lex.VOWELS:
+        det = "an"
+    return [*det.split(), *middle, noun]
+
+
+def _form(pair: tuple[str, str], number: int, person: str = "3") -> str:
+    """The form of an agreeing verb for the subject: ``person`` "i" and "you" take the plural
+    forms, except "i am" and "i was"."""
+    if person == "i" and pair[0] in ("is", "was"):
+        return "am" if pair[0] == "is" else "was"
+    return pair[1] if person in ("i", "you") else pair[number]
+
+
+def _object(rng: np.random.Generator, number: int | None = None) -> tuple[list[str], int]:
+    """(words, number) of an object: a noun phrase (of ``number`` if given), a name or an object
+    pronoun (number -1: not counted as an attractor)."""
+    draw = rng.random()
+    if draw < 0.75:
+        number = int(rng.integers(2)) if number is None else number
+        return _np(rng, number), number
+    if draw < 0.88:
+        return _pick(rng, NAMES).split(), 0
+    return [_pick(rng, lex.OBJECT_PRONOUNS)], -1
+
+
+def _transitive(rng: np.random.Generator) -> dict[str, str]:
+    return lex.TRANSITIVE[_pick(rng, sorted(lex.TRANSITIVE))]
+
+
+def _intransitive(rng: np.random.Generator) -> dict[str, str]:
+    return lex.INTRANSITIVE[_pick(rng, sorted(lex.INTRANSITIVE))]
+
+
+def _pp(rng: np.random.Generator, number: int | None = None) -> tuple[list[str], int]:
+    number = int(rng.integers(2)) if number is None else number
+    return [*_pick(rng, lex.PREPOSITIONS).split(), *_np(rng, number)], number
+
+
+def _complement(rng: np.random.Generator) -> list[str]:
+    """What may follow a verb: an adverb or a prepositional phrase (or nothing)."""
+    draw = rng.random()
+    if draw < 0.3:
+        return _pick(rng, lex.ADVERBS).split()
+    if draw < 0.6:
+        return _pp(rng)[0]
+    return []
+
+
+def _vp(rng: np.random.Generator, number: int, person: str = "3") -> list[str]:
+    """A whole verb phrase agreeing with its subject: "were barking", "has eaten the cake"."""
+    draw = rng.random()
+    aux = _pick(rng, lex.AUXILIARIES[:2] + lex.AUXILIARIES[4:6])  # is/was, isn't/wasn't
+    if draw < 0.12:  # "is very happy"
+        mid = [_pick(rng, lex.INTENSIFIERS)] if rng.random() < 0.3 else []
+        return [_form(aux, number, person), *mid, _pick(rng, lex.ADJECTIVES)]
+    if draw < 0.24:  # "were barking near the door"
+        return [_form(aux, number, person), _intransitive(rng)["ing"], *_complement(rng)]
+    if draw < 0.34:  # "was chasing the cat"
+        return [_form(aux, number, person), _transitive(rng)["ing"], *_object(rng)[0]]
+    if draw < 0.40:  # "is on the table", "is a teacher"
+        if rng.random() < 0.5:
+            return [_form(aux, number, person), *_pp(rng)[0]]
+        return [_form(aux, number, person), *_np(rng, number if person == "3" else 0)]
+    if draw < 0.46:  # "was found by the boys"
+        by = _np(rng, int(rng.integers(2)))
+        return [_form(aux, number, person), _transitive(rng)["participle"], "by", *by]
+    if draw < 0.54:  # "have eaten the cake"
+        have = _pick(rng, [("has", "have"), ("hasn't", "haven't")])
+        return [_form(have, number, person), _transitive(rng)["participle"], *_object(rng)[0]]
+    if draw < 0.58:  # "don't like the rain"
+        do = _pick(rng, [("does", "do"), ("doesn't", "don't")])
+        return [_form(do, number, person), _transitive(rng)["base"], *_object(rng)[0]]
+    if draw < 0.63:  # "seems tired"
+        return [_form(_pick(rng, lex.LINKING), number, person), _pick(rng, lex.ADJECTIVES)]
+    if draw < 0.72:  # "sleeps in the garden"
+        verb = _intransitive(rng)
+        return [_form((verb["s"], verb["base"]), number, person), *_complement(rng)]
+    if draw < 0.80:  # "feeds the cats"
+        verb = _transitive(rng)
+        return [_form((verb["s"], verb["base"]), number, person), *_object(rng)[0]]
+    if draw < 0.86:  # "will sleep", "can open the door"
+        if rng.random() < 0.5:
+            return [_pick(rng, lex.MODALS), _intransitive(rng)["base"], *_complement(rng)]
+        return [_pick(rng, lex.MODALS), _transitive(rng)["base"], *_object(rng)[0]]
+    if draw < 0.93:  # "slept", "starred in a pilot"
+        return [_intransitive(rng)["past"], *_complement(rng)]
+    if rng.random() < 0.3:  # "had found the keys"
+        return ["had", _transitive(rng)["participle"], *_object(rng)[0]]
+    return [_transitive(rng)["past"], *_object(rng)[0]]  # "chased the cat"
+
+
+def _clause_subject(rng: np.random.Generator) -> tuple[list[str], int, str]:
+    """(words, number, person) of the subject of a whole clause."""
+    draw = rng.random()
+    if draw < 0.55:
+        number = int(rng.integers(2))
+        return _np(rng, number, adjective_p=0.3), number, "3"
+    if draw < 0.7:
+        return _pick(rng, NAMES).split(), 0, "3"
+    if draw < 0.9:
+        number = int(rng.integers(2))
+        return [_pick(rng, PRONOUNS)[number]], number, "3"
+    person = _pick(rng, lex.FRAME_ONLY_PRONOUNS)
+    return [person], 1, person
+
+
+def _sentence_before(rng: np.random.Generator) -> list[str]:
+    """A whole sentence (one or two clauses) before the one whose verb is predicted."""
+    words: list[str] = []
+    if rng.random() < 0.15:
+        words += [*_pick(rng, lex.TIME_OPENERS).split(), ","]
+    for i in range(1 + int(rng.random() < 0.3)):
+        if i:
+            words.append(_pick(rng, lex.CONJUNCTIONS))
+        subject, number, person = _clause_subject(rng)
+        words += [*subject, *_vp(rng, number, person)]
+    return [*words, _pick(rng, [".", ".", ".", "!", "?"])]
+
+
+def _relative_subject(rng: np.random.Generator, number: int) -> tuple[list[str], int]:
+    """The subject inside an object relative clause: (words, its number)."""
+    draw = rng.random()
+    if draw < 0.6:
+        return _np(rng, number), number
+    if draw < 0.8:
+        return _pick(rng, NAMES).split(), 0
+    return [_pick(rng, PRONOUNS)[number]], number
 
 
 def _distractor(
@@ -92,59 +209,111 @@ def _distractor(
 ) -> tuple[list[str], int]:
     """One phrase after the subject: (words, attractors in it)."""
     number = 1 - subject_number if rng.random() < 0.8 else subject_number
-    attract = int(number != subject_number)
-    rel = "that" if rng.random() < 0.7 else "which"
+    rel = _pick(rng, lex.RELATIVES)
     kind = rng.random()
-    if kind < 0.35:  # prepositional phrase: "near the cabinets"
-        prep = PREPOSITIONS[rng.integers(len(PREPOSITIONS))]
-        return [*prep.split(), *_np(rng, number)], attract
-    if kind < 0.47:  # object relative with a (singular) name: "that mrs. smith kept"
-        name = NAMES[rng.integers(len(NAMES))].split()
-        return [rel, *name, PAST_VERBS[rng.integers(len(PAST_VERBS))]], int(subject_number != 0)
-    if kind < 0.62:  # object relative, past: "that the teachers liked"
-        return [rel, *_np(rng, number), PAST_VERBS[rng.integers(len(PAST_VERBS))]], attract
-    if kind < 0.80:  # object relative, present, agreeing with ITS subject: "that the cat chases"
-        verb = PRESENT_VERBS[rng.integers(len(PRESENT_VERBS))][number]
-        return [rel, *_np(rng, number), verb], attract
-    if kind < 0.90 or not first:  # subject relative, past: "that saw the farmers"
-        return [rel, PAST_VERBS[rng.integers(len(PAST_VERBS))], *_np(rng, number)], attract
-    # right after the subject only, so that it cannot attach to a nearer noun:
-    # subject relative, present, agreeing with the subject: "that chase the cat"
-    verb = PRESENT_VERBS[rng.integers(len(PRESENT_VERBS))][subject_number]
-    return [rel, verb, *_np(rng, number)], attract
+    if kind < 0.30:  # prepositional phrase: "to the cabinets"
+        words, number = _pp(rng, number)
+        return words, int(number != subject_number)
+    if kind < 0.58:  # object relative: "that the cat chased", "that they feed", "that tom has found"
+        inner, inner_number = _relative_subject(rng, number)
+        verb, tense = _transitive(rng), rng.random()
+        if tense < 0.45:
+            tail = [verb["past"]]
+        elif tense < 0.7:
+            tail = [verb[("s", "base")[inner_number]]]
+        elif tense < 0.85:
+            tail = [("was", "were")[inner_number], verb["ing"]]
+        else:
+            tail = [("has", "have")[inner_number], verb["participle"]]
+        if rng.random() < 0.2:
+            tail += _complement(rng)
+        return [rel, *inner, *tail], int(inner_number != subject_number)
+    if kind < 0.72 or not first:  # subject or reduced relative, number-free
+        draw = rng.random()
+        if draw < 0.45:  # "that chased the cats"
+            (obj, obj_number), head = _object(rng, number), [rel, _transitive(rng)["past"]]
+        elif draw < 0.6:  # "who lived near the rivers"
+            (obj, obj_number), head = _pp(rng, number), [rel, _intransitive(rng)["past"]]
+        elif draw < 0.7:  # "that had found the keys"
+            (obj, obj_number) = _object(rng, number)
+            head = [rel, "had", _transitive(rng)["participle"]]
+        elif draw < 0.8:  # "chasing the cat"
+            (obj, obj_number), head = _object(rng, number), [_transitive(rng)["ing"]]
+        elif draw < 0.9:  # "sitting near the windows"
+            (obj, obj_number), head = _pp(rng, number), [_intransitive(rng)["ing"]]
+        else:  # "found by the boys"
+            obj, obj_number = _np(rng, number), number
+            head = [_transitive(rng)["participle"], "by"]
+        return [*head, *obj], int(obj_number == 1 - subject_number)
+    # right after the subject only, so that it cannot attach to a nearer noun: a subject relative
+    # agreeing with the subject: "that chase the cat", "who were sleeping", "that has lost the keys"
+    draw = rng.random()
+    if draw < 0.35:
+        verb = _transitive(rng)
+        obj, obj_number = _object(rng)
+        return [rel, verb[("s", "base")[subject_number]], *obj], int(obj_number == 1 - subject_number)
+    if draw < 0.6:
+        return [rel, ("was", "were", "is", "are")[subject_number + 2 * int(rng.random() < 0.5)],
+                _intransitive(rng)["ing"], *_complement(rng)], 0
+    if draw < 0.8:
+        obj, obj_number = _object(rng)
+        return [rel, ("has", "have")[subject_number], _transitive(rng)["participle"], *obj], \
+            int(obj_number == 1 - subject_number)
+    words, pp_number = _pp(rng, number)
+    return [rel, ("is", "are", "was", "were")[subject_number + 2 * int(rng.random() < 0.5)],
+            *words], int(pp_number != subject_number)
 
 
 def _frame(rng: np.random.Generator, subject_number: int) -> list[str]:
-    """An embedding clause before the subject: "the teachers think that", "tom said that"."""
+    """An embedding clause before the subject: "the teachers think that", "i think"."""
     number = 1 - subject_number if rng.random() < 0.7 else subject_number
-    if rng.random() < 0.25:
-        words, number = NAMES[rng.integers(len(NAMES))].split(), 0
+    draw = rng.random()
+    if draw < 0.2:
+        person = _pick(rng, [*lex.FRAME_ONLY_PRONOUNS, "she", "he", "we", "they"])
+        words = [person]
+        number = {"she": 0, "he": 0}.get(person, 1)
+        that = ["that"] if rng.random() < 0.5 else []  # "i think her biggest achievement ..."
+        return [*words, _pick(rng, FRAME_VERBS)[number], *that]
+    if draw < 0.4:
+        words, number = _pick(rng, NAMES).split(), 0
     else:
         words = _np(rng, number)
-    return [*words, FRAME_VERBS[rng.integers(len(FRAME_VERBS))][number], "that"]
+    return [*words, _pick(rng, FRAME_VERBS)[number], "that"]
+
+
+def _subject(rng: np.random.Generator, number: int, distractors: int) -> list[str]:
+    if distractors == 0 and rng.random() < 0.15:  # "she", "everyone", "they"
+        return [_pick(rng, PRONOUNS)[number]]
+    return _np(rng, number, adjective_p=0.3)
 
 
 def sentence(rng: np.random.Generator, distractors: int) -> Sentence:
     number = int(rng.integers(2))
     words: list[str] = []
     draw, opening = rng.random(), "none"
-    if draw < 0.15:
-        words += FRONTED[rng.integers(len(FRONTED))].split()
+    if draw < 0.12:
+        words += [*_pick(rng, lex.TIME_OPENERS).split(), ","] if rng.random() < 0.5 \
+            else [*_pp(rng)[0], ","]
         opening = "fronted"
-    elif draw < 0.45:
+    elif draw < 0.37:
         words += _frame(rng, number)
         opening = "clause"
-    words += _np(rng, number, adjective_p=0.3)
+    elif draw < 0.52:
+        words += _sentence_before(rng)
+        opening = "sentence"
+    words += _subject(rng, number, distractors)
     subject_end = len(_tokens(" ".join(words))) - 1
     attractors = 0
     for i in range(distractors):
         phrase, attract = _distractor(rng, number, first=i == 0)
+        if phrase[0] in ("which", "who") and rng.random() < 0.25:  # ", which tom kept ,"
+            phrase = [*([] if words[-1] == "," else [","]), *phrase, ","]
         words += phrase
         attractors += attract
     if rng.random() < 0.15:
-        words += ADVERBS[rng.integers(len(ADVERBS))].split()
+        words += _pick(rng, lex.ADVERBS).split()
     prefix = " ".join(words)
-    verb = VERBS[rng.integers(len(VERBS))][number]
+    verb = _pick(rng, VERBS)[number]
     distance = len(_tokens(prefix)) - 1 - subject_end
     return Sentence(prefix, number, verb, distractors, attractors, distance, subject_end, opening)
 
@@ -178,17 +347,41 @@ def test_set(per_k: int = TEST_PER_K) -> list[Sentence]:
 
 def vocab() -> list[str]:
     """Every word of the grammar, ``<unk>`` first, sorted."""
+    verbs = [*lex.TRANSITIVE.values(), *lex.INTRANSITIVE.values()]
+    parts = [
+        *(n for pair in NOUNS + PRONOUNS + FRAME_VERBS + lex.AUXILIARIES + lex.LINKING
+          for n in pair),
+        *(form for verb in verbs for form in verb.values()),
+        *lex.DETERMINERS, *lex.ADJECTIVES, *lex.INTENSIFIERS, *lex.PREPOSITIONS, *NAMES,
+        *lex.FRAME_ONLY_PRONOUNS, *lex.OBJECT_PRONOUNS, *lex.ADVERBS, *lex.TIME_OPENERS,
+        *lex.CONJUNCTIONS, *lex.RELATIVES, *lex.MODALS,
+        "an", "am", "had", "by", "very", "really", "quite", ",", ".", "!", "?",
+    ]
     words: set[str] = set()
-    parts = [*(n for pair in NOUNS for n in pair), *DETERMINERS, *ADJECTIVES, *PREPOSITIONS,
-             *NAMES, *PAST_VERBS, *ADVERBS, *FRONTED, "that", "which",
-             *(v for pair in PRESENT_VERBS + FRAME_VERBS for v in pair)]
     for p in parts:
         words.update(_tokens(p.replace("/", " ")))
     return ["<unk>", *sorted(words)]
 
 
 def _noun_sets() -> tuple[set[str], set[str]]:
-    return {s for s, _ in NOUNS}, {p for _, p in NOUNS}
+    """(singular, plural) words that can be a subject: the nouns and the subject pronouns."""
+    return ({s for s, _ in NOUNS + PRONOUNS}, {p for _, p in NOUNS + PRONOUNS})
+
+
+_PREPOSITION_STARTS = {p.split()[0] for p in lex.PREPOSITIONS}
+_TIME_OPENERS = [o.split() for o in lex.TIME_OPENERS]
+_FRAME_FORMS = {form for pair in FRAME_VERBS for form in pair}
+_FRAME_PRONOUNS = {*lex.FRAME_ONLY_PRONOUNS, "she", "he", "we", "they"}
+
+
+def _last_sentence_start(words: list[str]) -> int:
+    """Index of the first word after the last sentence end that has words after it ("mrs." is
+    not an end)."""
+    start = 0
+    for k, w in enumerate(words[:-1]):
+        if w in SENTENCE_ENDS and not (w == "." and k and words[k - 1] in TITLES):
+            start = k + 1
+    return start
 
 
 def subject_index(
@@ -196,21 +389,28 @@ def subject_index(
 ) -> tuple[int, int] | None:
     """(position of the subject noun, 0 singular / 1 plural) or None if no known noun is found.
 
-    The subject is the first noun of this grammar's ``NOUNS`` after an opening: a fronted phrase
-    ("in the gardens , the dogs ..." skips up to the comma when the sentence starts with one of
-    the ``FRONTED`` phrases' first words) or an embedding clause ("the children believe that
-    <subject> ...": the subject follows "that" after a ``FRAME_VERBS`` form). Tokens may be
-    strings or ``cells.Token``s. ``nouns``: (singulars, plurals) to use instead of ``NOUNS``.
+    The subject is the first noun or subject pronoun of this grammar (``NOUNS``, ``PRONOUNS``) of
+    the last sentence (after the last ".", "?" or "!" that has words after it), after an opening:
+    a fronted phrase ("in the gardens , the dogs ..." skips up to the comma when the sentence
+    starts with a preposition, or with one of the ``TIME_OPENERS`` and a comma) or an embedding clause
+    ("the children believe that <subject> ...": the subject follows "that" after a
+    ``FRAME_VERBS`` form, or follows the frame verb of "i think <subject>"). Tokens may be strings
+    or ``cells.Token``s. ``nouns``: (singulars, plurals) to use instead of the grammar's.
     """
     singular, plural = nouns if nouns is not None else _noun_sets()
     words = [token_text(t).lower() for t in tokens]
-    start = 0
-    if words and words[0] in {f.split()[0] for f in FRONTED} and "," in words:
-        start = words.index(",") + 1
-    frames = {form for pair in FRAME_VERBS for form in pair}
+    start = _last_sentence_start(words)
+    if "," in words[start:] and (
+        (start < len(words) and words[start] in _PREPOSITION_STARTS)
+        or any(words[start : start + len(o) + 1] == [*o, ","] for o in _TIME_OPENERS)
+    ):
+        start = words.index(",", start) + 1
     for k in range(start, min(start + 6, len(words) - 1)):
-        if words[k] in frames and words[k + 1] == "that":
+        if words[k] in _FRAME_FORMS and words[k + 1] == "that":
             start = k + 2
+            break
+        if words[k] in _FRAME_FORMS and k == start + 1 and words[start] in _FRAME_PRONOUNS:
+            start = k + 1
             break
     for k in range(start, len(words)):
         if words[k] in plural:
@@ -235,16 +435,21 @@ def subject_number(
 
 
 def samples() -> list[str]:
+    """Example inputs: prefixes that end just before the verb (the task's own question: the output
+    at the last word is the prediction) and whole sentences of the seed articles' kind."""
     return [
-        "the dogs that mrs. smith kept",
-        "the key to the cabinets",
-        "the author that the critics praised",
-        "the boys near the tree",
-        "the painting that the teachers liked in front of the windows",
-        "the keys to the cabinet behind the doors that my aunt found",
-        "the pilot with the sailors that saw the officers",
-        "the teachers think that the boy",
-        "mrs. smith said that the dogs near the cat that the children feed",
+        "The dogs that the cat chased",
+        "The dogs that the cat chased were barking.",
+        "The dog that Mrs. Smith kept was barking.",
+        "The dogs that Mrs. Smith kept",
+        "The key to the cabinets",
+        "The keys to the cabinet are on the table.",
+        "I think her biggest achievement",
+        "I think her biggest achievement was a pilot. She was the best thing in it.",
+        "The children who live near the river",
+        "The mice under the kitchen floor were eating the bread.",
+        "The author that the critics praised",
+        "Mrs. Smith said that the dogs near the cat that the children feed",
     ]
 
 
@@ -288,13 +493,29 @@ def evaluate(model: cells.Model, per_k: int = TEST_PER_K) -> dict:
         "accuracy_by_attractors": order(by(lambda s: str(s.attractors)),
                                         [str(k) for k in range(TEST_MAX_DISTRACTORS + 1)]),
         "accuracy_by_distance": order(n_by_dist, dist_keys),
-        "accuracy_by_opening": order(by(lambda s: s.opening), ["none", "fronted", "clause"]),
+        "accuracy_by_opening": order(by(lambda s: s.opening), OPENINGS),
         "count_by_distance": order(counts, dist_keys),
         "accuracy_unseen_lengths": round(  # more distractors than any training sentence
             float(np.mean([r for s, r in zip(test, right, strict=True)
                            if s.distractors > TRAIN_MAX_DISTRACTORS])), 6
         ),
+        **natural_metrics(model),
     }
+
+
+def natural_texts() -> list[str]:
+    """The hand-written natural sentences, without marks (``cells.tasks.agreement_natural``)."""
+    from cells.tasks import agreement_natural
+
+    return agreement_natural.sample_texts()
+
+
+def natural_metrics(model: cells.Model) -> dict[str, float]:
+    """Unknown-word share and verb-number accuracy on the hand-written natural sentences
+    (``cells.tasks.agreement_natural``, which reads this module: imported here, when called)."""
+    from cells.tasks import agreement_natural
+
+    return agreement_natural.metrics(model)
 
 
 def number_unit(model: cells.Model, n: int = 300) -> dict:

@@ -43,7 +43,7 @@ TASKS: dict[str, Task] = {
              (HiddenVariable("count_ab", counting.count_a_minus_b),
               HiddenVariable("count_bc", counting.count_b_minus_c))),
         Task("agreement", "cells.tasks.agreement",
-             (HiddenVariable("subject", agreement.subject_number),)),
+             (HiddenVariable("subject", agreement.subject_number),), agreement.natural_texts),
         Task("charlm", "cells.tasks.charlm",
              (HiddenVariable("quotes", charlm.inside_quotes),), charlm.sample_texts),
         Task("sentiment", "cells.tasks.sentiment", (), sentiment.sample_texts),

@@ -1,10 +1,12 @@
 """Train LSTM / GRU / simplified GRU / vanilla RNN to predict a verb's number across distractors.
 
-Sentences come from the grammar of ``cells/tasks/agreement.py`` (0–3 distractors in
-training); each model reads the prefix before the verb word by word and is trained with the loss
-at the last token only. Held-out accuracy (0–4 distractors, another seed) is measured with cells.
+Sentences come from the grammar of ``cells/tasks/agreement.py`` (everyday English, ~1,400 words;
+0–3 distractors in training); each model reads the prefix before the verb word by word and is
+trained with the loss at the last token only. Held-out accuracy (0–5 distractors, another seed)
+and the share of unknown words and the accuracy on hand-written natural sentences
+(``python -m cells.tasks.agreement_natural``) are measured with cells.
 
-    python -m cells.train.train_agreement [--cells lstm gru sgru rnn] [--epochs 6]
+    python -m cells.train.train_agreement [--cells lstm gru sgru rnn] [--epochs 6] [--out DIR]
 
 With the full training set every cell, the vanilla RNN included, is right on (nearly) every
 held-out prefix, so ``main()`` also runs a data-starved comparison (``LOW_DATA`` sentences, three
@@ -138,6 +140,7 @@ def card_for(cell: str, info: dict, n_train: int, hidden: int) -> dict:
         "head": {"readout": "last", "labels": agreement.LABELS},
         "training": {
             "data": f"{n_train} generated sentence prefixes (cells/tasks/agreement.py,"
+            f" {len(agreement.vocab())} words,"
             f" seed {agreement.TRAIN_SEED}, 0-{agreement.TRAIN_MAX_DISTRACTORS} distractors,"
             " test prefixes removed)",
             "command": "python -m cells.train.train_agreement",
@@ -151,6 +154,7 @@ def card_for(cell: str, info: dict, n_train: int, hidden: int) -> dict:
             "final_train_loss": round(info["final_loss"], 6),
             "hidden_size": hidden,
             "embedding_size": EMBED,
+            "vocabulary_size": len(agreement.vocab()),
         },
         "notices": [],
         "date": DATE,
@@ -164,14 +168,18 @@ def finish_card(card: dict, model: cells.Model, metrics: dict) -> dict:
     k_max = str(agreement.TEST_MAX_DISTRACTORS)
     card["metric_summary"] = (
         f"held-out accuracy {metrics['accuracy']:.1%}; {by_k[k_max]:.1%} with {k_max} distractors"
-        f" (training had at most {agreement.TRAIN_MAX_DISTRACTORS})"
+        f" (training had at most {agreement.TRAIN_MAX_DISTRACTORS}); natural sentences:"
+        f" {metrics['natural_accuracy']:.1%} of {metrics['natural_marked']} verbs right,"
+        f" {metrics['natural_unknown_share']:.1%} unknown words"
     )
     card["summary"] = (
         f"A {CELL_TITLES[cell]} reads a sentence up to just before its verb and says whether the"
         f" verb must be singular or plural; trained on generated sentences with"
         f" 0-{agreement.TRAIN_MAX_DISTRACTORS} distractor phrases, it gets"
         f" {metrics['accuracy']:.1%} of {metrics['n_test']} held-out prefixes"
-        f" (0-{k_max} distractors) right, {by_k[k_max]:.1%} with {k_max}."
+        f" (0-{k_max} distractors) right, {by_k[k_max]:.1%} with {k_max}; on"
+        f" {metrics['natural_marked']} hand-written everyday sentences it gets"
+        f" {metrics['natural_accuracy']:.1%} of the verbs' numbers right."
     )
     card["samples"] = agreement.samples()
     card["notable_units"] = [agreement.number_unit(model)]
@@ -225,11 +233,12 @@ def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--cells", nargs="+", default=list(RNNS), choices=list(RNNS))
     p.add_argument("--epochs", type=float, default=EPOCHS)
+    p.add_argument("--out", type=Path, default=MODELS, help="folder for the model folders")
     p.add_argument("--low-data-only", action="store_true", help="only the data-starved table")
     p.add_argument("--no-low-data", action="store_true", help="skip the data-starved table")
     a = p.parse_args(argv)
     if not a.low_data_only:
-        run(a.cells, a.epochs)
+        run(a.cells, a.epochs, a.out)
     if not a.no_low_data:
         low_data(a.cells)
 
