@@ -13,6 +13,10 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # `streamlit run app/gatescope.py` puts only app/ on the path
     sys.path.insert(0, str(ROOT))
 
+from app import serving  # noqa: E402
+
+serving.one_blas_thread()  # before NumPy is imported (app.serving imports nothing heavy)
+
 import streamlit as st  # noqa: E402
 
 from app import presentation, urlstate  # noqa: E402
@@ -65,6 +69,7 @@ def main() -> None:
         urlstate.report_ui(L)
     if model is not None:
         urlstate.publish()
+    serving.tune_gc()  # once per server process, after the first run has imported everything
 
 
 main()
