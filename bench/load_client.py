@@ -10,7 +10,7 @@ Each session: GET the page (keeping any cookie, as a browser does: nginx's stick
 websocket, send the first ``rerun_script`` with a query string holding its own sentence (a link), and
 time it until ``script_finished``. Then, every ~``--think`` s (uniform 0.5–1.5×), it types a new
 sentence: a ``rerun_script`` whose widget states set the sentence box (``text_input`` key
-"sentence", its id read from the page's deltas) and times it until ``script_finished``. Like the
+"sentence", its id and fragment read from the page's deltas) and times it until ``script_finished``. Like the
 browser, it keeps the cacheable messages it got and sends their hashes, so the server may answer
 with references. Every sentence holds a marker ``Qz<session>k<n>``; a session that finds another
 session's marker in its messages, or does not find its own, counts a crossing.
@@ -95,19 +95,22 @@ def cpu_seconds(pid: int) -> float:
 class ServerSampler:
     pids: list[int]
     rss: dict[int, list[float]] = field(default_factory=dict)
+    times: list[float] = field(default_factory=list)
     cpu0: dict[int, float] = field(default_factory=dict)
 
     def start(self) -> None:
+        self.times.append(time.perf_counter())
         for pid in self.pids:
             self.rss[pid] = [rss_mb(pid)]
             self.cpu0[pid] = cpu_seconds(pid)
 
     def sample(self) -> None:
+        self.times.append(time.perf_counter())
         for pid in self.pids:
             try:
                 self.rss[pid].append(rss_mb(pid))
             except OSError:
-                pass
+                self.rss[pid].append(self.rss[pid][-1])
 
     async def run(self, stop: asyncio.Event, every: float = 1.0) -> None:
         while not stop.is_set():
@@ -117,8 +120,11 @@ class ServerSampler:
             except TimeoutError:
                 pass
 
-    def report(self, wall: float) -> list[str]:
+    def report(self, wall: float, settled: float) -> list[str]:
+        """One line per server; ``settled``: seconds after the start when every session had
+        arrived and opened its page (RSS growth after that is the one that must stay bounded)."""
         out = []
+        k = next((i for i, t in enumerate(self.times) if t - self.times[0] >= settled), -1)
         for pid in self.pids:
             r = self.rss[pid]
             try:
@@ -128,7 +134,8 @@ class ServerSampler:
             out.append(f"server pid {pid}: RSS start {r[0]:.0f} MB, peak {max(r):.0f} MB, "
                        f"end {r[-1]:.0f} MB, growth {r[-1] - r[0]:+.0f} MB; "
                        f"CPU {cpu:.1f} s over {wall:.0f} s "
-                       f"({cpu / wall:.2f} cores)")
+                       f"({cpu / wall:.2f} cores); after all arrived (t={settled:.0f} s) "
+                       f"{r[k]:.0f} MB -> end {r[-1]:.0f} MB ({r[-1] - r[k]:+.0f} MB)")
         return out
 
 
@@ -152,6 +159,7 @@ class Session:
         self.cookies = cookies
         self.ws = None
         self.box_id: str | None = None
+        self.box_fragment = ""  # the fragment the sentence box is drawn in (the browser says it)
         self.cached: set[str] = set()
         self.mine: set[int] = set()  # markers (n) of this session's sentences
 
@@ -196,6 +204,7 @@ class Session:
         if text is not None:
             w = state.widget_states.widgets.add()
             w.id, w.string_value = self.box_id, text
+            state.fragment_id = self.box_fragment
         try:
             await self.ws.send(msg.SerializeToString())
             return await asyncio.wait_for(self._until_finished(), self.timeout)
@@ -225,13 +234,14 @@ class Session:
                 el = fwd.delta.new_element
                 which = el.WhichOneof("type")
                 if which == "text_input" and el.text_input.id.endswith("-" + SENTENCE_KEY):
-                    self.box_id = el.text_input.id
+                    self.box_id, self.box_fragment = el.text_input.id, fwd.delta.fragment_id
                 elif which == "exception":
                     self.error(f"exception {el.exception.message[:200]}")
             elif kind == "script_finished":
                 if fwd.script_finished == ForwardMsg.FINISHED_EARLY_FOR_RERUN:
                     continue
-                if fwd.script_finished != ForwardMsg.FINISHED_SUCCESSFULLY:
+                if fwd.script_finished not in (ForwardMsg.FINISHED_SUCCESSFULLY,
+                                               ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY):
                     self.error(f"script finished with status {fwd.script_finished}")
                     return None
                 if not seen_mine:
@@ -313,10 +323,17 @@ async def run(args: argparse.Namespace, pids: list[int]) -> Figures:
     print(f"errors {len(figures.errors)}, crossings {len(figures.crossings)}")
     for line in (figures.errors + figures.crossings)[:10]:
         print("   ", line)
-    for line in sampler.report(wall):
+    for line in sampler.report(wall, settled=min(args.arrival_spread + 15, wall)):
         print(line)
     print("load average at the end: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
     return figures
+
+
+async def warm(url: str, timeout: float) -> None:
+    """One unmeasured session: the server's first run imports the app and loads the model."""
+    s = Session(-1, url, Figures(), timeout, cookies=False)
+    await s.open("warm", -1)
+    await s.close()
 
 
 def wait_healthy(url: str, timeout: float = 60) -> None:
@@ -353,11 +370,16 @@ def main() -> None:
     p.add_argument("--timeout", type=float, default=60.0, help="seconds before an answer is an error")
     p.add_argument("--no-page", action="store_true", help="skip the GET of the page (no cookie)")
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--cold", action="store_true",
+                   help="with --start-server: measure the very first page too (default: one "
+                        "unmeasured session first runs the imports, as a teacher opening the page does)")
     args = p.parse_args()
     port = urllib.parse.urlsplit(args.url).port or 80
     server = start_server(port) if args.start_server else None
     try:
         wait_healthy(args.url.rstrip("/"))
+        if args.start_server and not args.cold:
+            asyncio.run(warm(args.url.rstrip("/"), args.timeout))
         pids = args.pids or [pid for pt in (args.ports or [port]) for pid in pids_listening(pt)]
         if not pids:
             print("(no server PID found: RSS and CPU not measured)")

@@ -6,9 +6,10 @@
 From the project root (each replica reads `.streamlit/config.toml` there). Starts
 ``python -m streamlit run app/gatescope.py`` on 127.0.0.1:8601, 8602, … (all with one shared
 ``server.cookieSecret``, so the XSRF cookie of an upload is valid on every replica), waits until
-every replica answers ``/_stcore/health``, then starts Debian's nginx as this user with its own
-prefix (config, pid, logs, temp files in a temporary folder; no system file touched), rendered from
-``nginx.conf.template`` (why a cookie and not ip_hash: see there). Ctrl-C or SIGTERM stops all.
+every replica answers ``/_stcore/health`` and has run the page once (imports, default model), then
+starts Debian's nginx as this user with its own prefix (config, pid, logs, temp files in a
+temporary folder; no system file touched), rendered from ``nginx.conf.template`` (why a cookie
+and not ip_hash: see there). Ctrl-C or SIGTERM stops all.
 """
 
 from __future__ import annotations
@@ -66,6 +67,28 @@ def wait_healthy(urls: list[str], procs: list[subprocess.Popen], timeout: float)
             time.sleep(0.3)
 
 
+def warm(url: str, timeout: float = 120) -> None:
+    """Open the page once over the websocket, as a browser does, and wait for the script to
+    finish: the replica's first run imports the app and loads the default model, so that the
+    first student does not wait for it."""
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+    from websockets.sync.client import connect
+
+    msg = BackMsg()
+    msg.rerun_script.query_string = ""
+    with connect(url.replace("http", "ws", 1) + "/_stcore/stream", subprotocols=["streamlit"],
+                 max_size=None, open_timeout=timeout) as ws:
+        ws.send(msg.SerializeToString())
+        t_end = time.time() + timeout
+        while time.time() < t_end:
+            fwd = ForwardMsg()
+            fwd.ParseFromString(ws.recv(timeout=max(t_end - time.time(), 0.1)))
+            if fwd.WhichOneof("type") == "script_finished":
+                return
+    raise TimeoutError(f"expected the first run of {url} to finish within {timeout} s")
+
+
 @dataclass
 class Deployment:
     prefix: Path
@@ -113,6 +136,8 @@ def start(replicas: int, listen: str = "127.0.0.1:8600", first_port: int = 8601,
             env = {**os.environ, "STREAMLIT_SERVER_COOKIE_SECRET": secret}  # not allowed as a flag
             dep.replicas.append(subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=out))
         wait_healthy([f"http://127.0.0.1:{p}" for p in ports], dep.replicas, timeout)
+        for port in ports:
+            warm(f"http://127.0.0.1:{port}", timeout)
         (prefix / "nginx.conf").write_text(render_config(prefix, listen, ports), "utf-8")
         cmd = [NGINX, "-p", str(prefix), "-c", str(prefix / "nginx.conf"), "-e", str(prefix / "error.log"),
                "-g", "daemon off;"]
