@@ -136,6 +136,9 @@ class ServerSampler:
                        f"CPU {cpu:.1f} s over {wall:.0f} s "
                        f"({cpu / wall:.2f} cores); after all arrived (t={settled:.0f} s) "
                        f"{r[k]:.0f} MB -> end {r[-1]:.0f} MB ({r[-1] - r[k]:+.0f} MB)")
+            marks = [round(i * (len(r) - 1) / 6) for i in range(7)]
+            out.append("    RSS over the run: " + ", ".join(
+                f"t={self.times[i] - self.times[0]:.0f} s {r[i]:.0f} MB" for i in marks))
         return out
 
 
