@@ -55,7 +55,7 @@ def main() -> None:
     view = view_picker_ui(L)
     presenting = presentation.presentation_ui(L, {k: L["views"][k] for k in VIEWS})
     if not presenting and lesson_ui.current() is None:  # one line: the first screen is the chart
-        header, index = st.columns([3, 2], vertical_alignment="center")
+        header, index = st.columns([3, 1], vertical_alignment="center")
         header.html(f'<p class="gs-header"><b>{html.escape(L["title"])}</b>'
                     f'<span>{html.escape(L["tagline"])}</span></p>')
         with index:

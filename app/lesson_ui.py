@@ -84,7 +84,7 @@ def close() -> None:
 def index_ui(L: dict) -> None:
     """The sidebar's list of lessons, one button each."""
     W = L["lesson_ui"]
-    with st.sidebar.expander(W["index"], expanded=current() is None):
+    with st.sidebar.expander(W["index"]):
         for n, lesson in enumerate(lessons.lessons(), start=1):
             st.button(f"{n}. {L['lessons'][lesson.id]['title']}", key=f"lesson-open-{lesson.id}",
                       on_click=apply, args=(lesson.id, 0), use_container_width=True)
@@ -118,21 +118,20 @@ def panel_ui(L: dict) -> None:
     urlstate.note("stop", k)
     with st.container(key="gs-lesson", border=True):
         with st.container(horizontal=True, vertical_alignment="center", key="gs-lesson-bar"):
-            st.markdown(f"**📚 {texts['title']}** · {W['stop_of'].format(k=k + 1, n=n)}")
+            st.markdown(f":material/school: **{texts['title']}** · {W['stop_of'].format(k=k + 1, n=n)}")
             st.button(W["prev"], key="lesson-prev", on_click=apply, args=(lesson.id, k - 1),
                       disabled=k == 0, icon=":material/arrow_back:")
             for j in range(n):
                 st.button(str(j + 1), key=f"lesson-stop-{j}", on_click=apply, args=(lesson.id, j),
                           type="primary" if j == k else "tertiary", help=W["stop_link"].format(k=j + 1))
             st.button(W["next"], key="lesson-next", on_click=apply, args=(lesson.id, k + 1),
-                      disabled=k == n - 1, icon=":material/arrow_forward:", type="primary")
+                      disabled=k == n - 1, icon=":material/arrow_forward:", type="primary",
+                      help=W["keys"])
             st.button("", key="lesson-close", on_click=close, icon=":material/close:", help=W["close"])
         st.markdown(texts["stops"][k])
         stop = lesson.stops[k]
         if stop.counting is not None:
             counting_ui(L)
-        if presenting() or k == 0:
-            st.caption(W["keys"])
         _keys(data={"next": not k == n - 1, "prev": k > 0}, key="lesson-keys")
 
 
