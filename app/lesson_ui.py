@@ -13,7 +13,6 @@ from pathlib import Path
 import streamlit as st
 
 from app import lessons, urlstate, zoo
-from app.presentation import presenting
 
 CURRENT = "_lesson"  # {"id": lesson id, "stop": k} while a lesson is open
 NONCE = "_lesson_nonce"  # bumped by every applied stop: the stepper restarts at the stop's step
@@ -132,7 +131,8 @@ def panel_ui(L: dict) -> None:
         stop = lesson.stops[k]
         if stop.counting is not None:
             counting_ui(L)
-        _keys(data={"next": not k == n - 1, "prev": k > 0}, key="lesson-keys")
+    st.html("<style>.st-key-lesson-keys { display: none; }</style>")  # listens, draws nothing
+    _keys(data={"next": k < n - 1, "prev": k > 0}, key="lesson-keys")
 
 
 def counting_ui(L: dict) -> None:

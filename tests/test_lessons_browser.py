@@ -7,7 +7,7 @@ mode is played with the presenter's key (PageDown)."""
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from app import lessons
 from tests.conftest import ROOT
@@ -46,14 +46,17 @@ def wait_drawn(pg: Page) -> None:
 
 
 def check_stop(pg: Page, lesson: lessons.Lesson, k: int, name: str) -> None:
+    pg.wait_for_function("([id, k]) => { const q = new URLSearchParams(location.search);"
+                         " return q.get('lesson') === id && q.get('stop') === k; }",
+                         arg=[lesson.id, str(k)], timeout=60_000)
     wait_drawn(pg)
     assert f"lesson={lesson.id}" in pg.url and f"stop={k}" in pg.url, pg.url
     assert pg.locator("[data-testid=stException]").count() == 0, (lesson.id, k)
     assert pg.errors == [], pg.errors
     step = lesson.stops[k].values.get("step")
     if step is not None:  # the stepper starts at the stop's step
-        pg.wait_for_function(f"() => document.querySelector('[data-testid=gs-stepper]')"
-                             f"?.dataset.step === '{step}'", timeout=30_000)
+        expect(pg.locator("[data-testid=gs-stepper]").first).to_have_attribute(
+            "data-step", str(step), timeout=30_000)
     SHOTS.mkdir(parents=True, exist_ok=True)
     pg.screenshot(path=str(SHOTS / f"{name}-{lesson.id}-{k + 1}.png"))
 
@@ -65,7 +68,8 @@ def test_every_stop_of_every_lesson_plays(browser, server, lang):
         pg.goto(f"{server}/?lang={lang}&lesson={lesson.id}&stop=0")  # each lesson's link
         check_stop(pg, lesson, 0, lang)
         for k in range(1, len(lesson.stops)):
-            pg.locator(".st-key-lesson-next button").click()
+            wait_idle(pg)
+            pg.locator(".st-key-lesson-next button").first.click()
             check_stop(pg, lesson, k, lang)
     pg.context.close()
 
@@ -78,7 +82,6 @@ def test_presentation_mode_plays_a_lesson_with_the_presenters_key(browser, serve
     for k in range(1, len(lesson.stops)):
         pg.evaluate("() => document.activeElement && document.activeElement.blur()")
         pg.keyboard.press("PageDown")
-        pg.wait_for_function(f"() => location.search.includes('stop={k}')", timeout=60_000)
         check_stop(pg, lesson, k, f"present-{lang}-{size[0]}")
     pg.keyboard.press("PageUp")
     pg.wait_for_function(f"() => location.search.includes('stop={len(lesson.stops) - 2}')",
