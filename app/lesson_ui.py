@@ -87,6 +87,7 @@ def index_ui(L: dict) -> None:
         for n, lesson in enumerate(lessons.lessons(), start=1):
             st.button(f"{n}. {L['lessons'][lesson.id]['title']}", key=f"lesson-open-{lesson.id}",
                       on_click=apply, args=(lesson.id, 0), use_container_width=True)
+        st.caption(W["keys"])
 
 
 def first_screen_ui(L: dict) -> None:
@@ -124,13 +125,13 @@ def panel_ui(L: dict) -> None:
                 st.button(str(j + 1), key=f"lesson-stop-{j}", on_click=apply, args=(lesson.id, j),
                           type="primary" if j == k else "tertiary", help=W["stop_link"].format(k=j + 1))
             st.button(W["next"], key="lesson-next", on_click=apply, args=(lesson.id, k + 1),
-                      disabled=k == n - 1, icon=":material/arrow_forward:", type="primary",
-                      help=W["keys"])
+                      disabled=k == n - 1, icon=":material/arrow_forward:", type="primary")
             st.button("", key="lesson-close", on_click=close, icon=":material/close:", help=W["close"])
         st.markdown(texts["stops"][k])
         stop = lesson.stops[k]
         if stop.counting is not None:
             counting_ui(L)
+            wrong_ui(lessons.counting_model(stop.model, st.session_state[COUNT_LANG]), L)
     st.html("<style>.st-key-lesson-keys { display: none; }</style>")  # listens, draws nothing
     _keys(data={"next": k < n - 1, "prev": k > 0}, key="lesson-keys")
 
@@ -152,3 +153,22 @@ def counting_ui(L: dict) -> None:
                          help=W["n_help"])
     cols[1].radio(W["language"], list(W["langs"]), key=COUNT_LANG, format_func=W["langs"].get,
                   horizontal=True, on_change=rebuilt)
+
+
+def wrong_ui(model_id: str, L: dict) -> None:
+    """The counting model's wrong steps on the string the control built (also when presenting,
+    where the output chart is not drawn)."""
+    from app.i18n import arch_name
+    from app.sentence import traced
+    from app.views.explorer import wrong_predictions
+
+    state = st.session_state
+    text = lessons.Counting(state[COUNT_LANG], int(state[COUNT_N])).text()
+    model = zoo.load_model(model_id, str(zoo.models_dir()))
+    wrong = wrong_predictions(model, traced(model.id, text, model))
+    steps = [] if wrong is None else [int(t) for t in wrong.any(axis=1).nonzero()[0]]
+    W = L["lesson_ui"]
+    name = arch_name(L, model.recurrent.cell)
+    line = W["wrong_steps"].format(model=name, steps=", ".join(map(str, steps[:12]))) if steps \
+        else W["all_right"].format(model=name)
+    st.markdown(line)

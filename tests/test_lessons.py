@@ -272,3 +272,10 @@ def test_the_counting_control_builds_the_string():
     assert not at.exception, at.exception
     assert at.query_params["model"] == "anbncn-lstm"
     assert at.session_state["_sentence"] == counting.string("anbncn", 12)
+
+
+def test_a_counting_stop_names_the_wrong_steps_also_for_the_projector():
+    at = fresh(lesson="counting", stop="4", present="1")
+    assert any("✗ wrong at step 138, 139" in m.value for m in at.markdown), [m.value for m in at.markdown]
+    at.button(key="lesson-next").click().run()
+    assert any("LSTM: right at every step" in m.value for m in at.markdown)
