@@ -64,6 +64,7 @@ def render(model: cells.Model, L: dict) -> None:
     compact = model.card.tokenizer.kind == "char"
     synced_stepper(tokens_only_payload(tokens, seq, anchor, L["stepper"], compact))
     roles = [role for role, by_cell in ROLES.items() if any(by_cell.get(m.recurrent.cell) for m in models)]
+    charts_area = st.container()  # the charts first: the first screen shows them, the choice below
     if present:  # one role, as large as the projector allows; the others in the controls
         with controls_container(L):
             if st.session_state.get("cmp_role") not in roles:
@@ -76,8 +77,8 @@ def render(model: cells.Model, L: dict) -> None:
     width = presentation.content_width(1 / len(models))
     for role in roles:
         by_cell = ROLES[role]
-        st.markdown(f"**{V['roles'][role]}**")
-        cols = st.columns(len(models))
+        charts_area.markdown(f"**{V['roles'][role]}**")
+        cols = charts_area.columns(len(models))
         for col, m, tr in zip(cols, models, traces, strict=True):
             gate = by_cell.get(m.recurrent.cell)
             if gate is None:
