@@ -19,7 +19,7 @@ serving.one_blas_thread()  # before NumPy is imported (app.serving imports nothi
 
 import streamlit as st  # noqa: E402
 
-from app import presentation, urlstate  # noqa: E402
+from app import lesson_ui, presentation, urlstate  # noqa: E402
 from app.sidebar import card_ui, language_ui, model_ui, upload_ui  # noqa: E402
 from app.views import (  # noqa: E402
     compare,
@@ -64,14 +64,20 @@ def view_fragment(view: str, model, L: dict) -> None:
 def main() -> None:
     st.set_page_config(page_title="Gatescope", page_icon="🔬", layout="wide")
     urlstate.start()
+    lesson_ui.start()  # a lesson link's stop, before the widgets take the link's values
     link_notice = st.container()  # what the link held that the page could not use (end of run)
     L = language_ui()
     presentation.start()
     view = view_picker_ui(L)
     presenting = presentation.presentation_ui(L, {k: L["views"][k] for k in VIEWS})
-    if not presenting:  # one line, so that the first screen is the view's chart
-        st.html(f'<p class="gs-header"><b>{html.escape(L["title"])}</b>'
-                f'<span>{html.escape(L["tagline"])}</span></p>')
+    if not presenting and lesson_ui.current() is None:  # one line: the first screen is the chart
+        header, index = st.columns([3, 1], vertical_alignment="center")
+        header.html(f'<p class="gs-header"><b>{html.escape(L["title"])}</b>'
+                    f'<span>{html.escape(L["tagline"])}</span></p>')
+        with index:
+            lesson_ui.first_screen_ui(L)
+    lesson_ui.index_ui(L)
+    lesson_ui.panel_ui(L)
     uploaded = upload_ui(L)
     model = uploaded or train.trained_model_ui(L) or model_ui(L)
     if model is not None:

@@ -94,7 +94,14 @@ function figure(data, panel, step, widthPx) {
     uirevision: panel.key,
     paper_bgcolor: "rgba(0,0,0,0)",
   };
-  return [[trace], layout];
+  const traces = [trace];
+  if (panel.wrong && panel.wrong.length) {  // the model's wrong predictions: a red ✗ on the cell
+    traces.push({ type: "scatter", mode: "markers", x: panel.wrong.map(([t]) => data.x[t]),
+      y: panel.wrong.map(([, k]) => rowLabels[k]), name: panel.wrong_name || "✗",
+      marker: { symbol: "x-thin", size: Math.max(10, rowPx * 0.8), color: "#d00000", line: { width: 3, color: "#d00000" } },
+      hovertemplate: `${panel.wrong_name || "✗"}<extra></extra>`, showlegend: false });
+  }
+  return [traces, layout];
 }
 
 function cursor(step) {

@@ -110,9 +110,11 @@ def heatmap_payload(
 OUTPUT_ROW_PX = 28  # a class row of the output chart
 
 
-def classes_chart(probs: np.ndarray, labels: list[str], title: str) -> dict:
+def classes_chart(probs: np.ndarray, labels: list[str], title: str,
+                  wrong: np.ndarray | None = None) -> dict:
     """Class probabilities at every step as a heatmap (one row per class, fixed [0, 1]):
-    ``probs`` (T, K), ``labels`` K names already in the page's language."""
+    ``probs`` (T, K), ``labels`` K names already in the page's language; ``wrong`` (T, K) bool:
+    the cells where the model's prediction is wrong, marked ✗ on the chart."""
     probs = np.asarray(probs, np.float32)
     if probs.ndim != 2 or probs.shape[1] != len(labels):
         raise ValueError(f"classes_chart: expected probabilities (T, {len(labels)}) for "
@@ -129,6 +131,7 @@ def classes_chart(probs: np.ndarray, labels: list[str], title: str) -> dict:
         "scale": SCALES[SEQUENTIAL],
         "shape": [len(labels), int(probs.shape[0])],
         "q": quantise(probs.T, 0.0, 1.0),  # (K, T)
+        "wrong": [] if wrong is None else [[int(t), int(k)] for t, k in np.argwhere(wrong)],
     }
 
 

@@ -23,7 +23,8 @@ COMPACT = """
 <style>
 [data-testid="stMainBlockContainer"] { padding: 1rem 1.5rem 2rem 1.5rem !important; max-width: none; }
 [data-testid="stHeader"] { background: transparent; pointer-events: none; }
-[data-testid="stHeader"] * { pointer-events: auto; }
+[data-testid="stHeader"] * { pointer-events: none; }
+[data-testid="stHeader"] button, [data-testid="stHeader"] a { pointer-events: auto; }
 .gs-header { display: flex; align-items: baseline; gap: 0.75rem; flex-wrap: wrap; margin: 0; }
 .gs-header b { font-size: 1.6rem; }
 .gs-header span { opacity: 0.7; }

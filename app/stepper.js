@@ -234,6 +234,9 @@ function makeDiagram(data) {
   return { el: wrap, update };
 }
 
+// A string table's template with {name} fields filled in ("step {t} / {last}").
+const tpl = (s, o) => s.replace(/\{(\w+)\}/g, (m, k) => (k in o ? String(o[k]) : m));
+
 export default function (component) {
   const { data, parentElement, setStateValue } = component;
   if (!data || !data.tokens) return;
@@ -261,7 +264,7 @@ export default function (component) {
   strip.setAttribute("aria-label", L.tokens);
   const spans = data.tokens.map((tok, t) => {
     const s = el("span", "gs-tok", visible(tok));
-    s.title = `${L.step} ${t}`;
+    s.title = tpl(L.step_at, { t });
     s.dataset.step = String(t);
     strip.appendChild(s);
     return s;
@@ -306,7 +309,7 @@ export default function (component) {
   function drawEquations(t) {
     if (!hasEq) return;
     eqPanel.replaceChildren();
-    eqPanel.appendChild(el("h4", "", `${L.unit} ${data.unit} · ${L.step} ${t} · “${visible(data.tokens[t])}”`));
+    eqPanel.appendChild(el("h4", "", `${L.unit} ${data.unit} · ${tpl(L.step_at, { t })} · “${visible(data.tokens[t])}”`));
     const table = el("table");
     const head = el("tr");
     for (const h of L.columns) head.appendChild(el("th", "", h));
@@ -326,7 +329,7 @@ export default function (component) {
     outPanel.replaceChildren();
     const o = data.out;
     if (!o) return;
-    outPanel.appendChild(el("h4", "", `${o.title} · ${L.step} ${t}`));
+    outPanel.appendChild(el("h4", "", `${o.title} · ${tpl(L.step_at, { t })}`));
     if (o.kind === "value") {
       outPanel.appendChild(el("div", "gs-eq", `${o.pred_label}: ${num(o.pred[t])}`));
       if (o.actual && o.actual[t] !== null) outPanel.appendChild(el("div", "gs-eq", `${o.actual_label}: ${num(o.actual[t])}`));
@@ -363,7 +366,7 @@ export default function (component) {
     if (cur.offsetTop < strip.scrollTop || cur.offsetTop > strip.scrollTop + strip.clientHeight - cur.offsetHeight)
       strip.scrollTop = cur.offsetTop - strip.clientHeight / 2;
     slider.value = String(t);
-    readout.textContent = `${L.step} ${t} / ${T - 1}`;
+    readout.textContent = tpl(L.readout, { t, last: T - 1 });
     drawEquations(t);
     drawOutputs(t);
     if (diagram) diagram.update(t);

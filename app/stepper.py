@@ -38,7 +38,9 @@ def anchor_step(view_key: tuple, seq: str) -> int:
 
 def synced_stepper(payload: dict) -> int:
     """Mount the stepper for ``payload["seq"]``; keep the server's step and the link in sync."""
-    payload = {**payload, "present": presentation.presenting()}  # a big Play on a projector
+    # a big Play on a projector; a new lesson stop restarts the browser's stepper at its step
+    payload = {**payload, "present": presentation.presenting(),
+               "nonce": f'{payload.get("nonce", 0)}-{st.session_state.get("_lesson_nonce", 0)}'}
     step = stepper_ui(payload, key=f"stepper-{payload['seq']}")
     if step is not None:
         st.session_state["step"] = step

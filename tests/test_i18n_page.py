@@ -25,7 +25,7 @@ CARDS = shipped_cards()
 ALLOWED = {
     "LSTM", "GRU", "RNN", "BiLSTM", "PyTorch", "Gatescope", "tanh", "max", "Karpathy", "Johnson",
     "Fei-Fei", "Home", "End", "Ctrl", "Enter", "CSV", "NPZ", "PNG", "weights.safetensors", "card.json",
-    "cells.export_torch", "pickle", ".pt", ".pth", ".pkl",
+    "PageDown", "PageUp", "cells.export_torch", "pickle", ".pt", ".pth", ".pkl",
 }
 WORD = re.compile(r"\.?[A-Za-z][A-Za-z0-9_.\-]*[A-Za-z0-9]|[A-Za-z]")
 PLOTLY_FIELD = re.compile(r"%?\{[^}]*\}")  # Plotly's %{x}, and a template's own {token}

@@ -23,6 +23,10 @@ SPEC_ROLES = {"keep": "keep", "write": "write", "candidate": "candidate", "outpu
 ROLES: dict[str, dict[str, str | None]] = {
     role: {name: spec.role_gate(of) for name, spec in SPECS.items()} for role, of in SPEC_ROLES.items()
 }
+# the memory itself: the LSTM's cell state c (the GRUs' and the RNN's memory is h, the row above)
+ROLES["cell"] = {name: ("c" if "c" in spec.keys else None) for name, spec in SPECS.items()}
+ROLES = {role: ROLES[role] for role in (*[r for r in ROLES if r not in ("cell", "hidden")], "cell", "hidden")}
+SHOWN = "cmp_roles"  # the rows shown in the page (a lesson may pick a few)
 
 
 def role_values(trace: cells.Trace, gate: str) -> tuple[str, np.ndarray]:
@@ -62,15 +66,21 @@ def render(model: cells.Model, L: dict) -> None:
     compact = model.card.tokenizer.kind == "char"
     synced_stepper(tokens_only_payload(tokens, seq, anchor, L["stepper"], compact))
     roles = [role for role, by_cell in ROLES.items() if any(by_cell.get(m.recurrent.cell) for m in models)]
+    charts_area = st.container()  # the charts first: the first screen shows them, the choice below
     if present:  # one role, as large as the projector allows; the others in the controls
         with controls_container(L):
+            if st.session_state.get("cmp_role") not in roles:
+                st.session_state.pop("cmp_role", None)
             roles = [st.radio(V["role"], roles, key="cmp_role", format_func=V["roles"].get)]
+    else:
+        st.session_state[SHOWN] = [r for r in st.session_state.get(SHOWN, roles) if r in roles]
+        roles = st.multiselect(V["shown"], roles, key=SHOWN, format_func=V["roles"].get)
     height = presentation.chart_height(STEPPER_HEIGHT + HEADING_HEIGHT, 300)
     width = presentation.content_width(1 / len(models))
     for role in roles:
         by_cell = ROLES[role]
-        st.markdown(f"**{V['roles'][role]}**")
-        cols = st.columns(len(models))
+        charts_area.markdown(f"**{V['roles'][role]}**")
+        cols = charts_area.columns(len(models))
         for col, m, tr in zip(cols, models, traces, strict=True):
             gate = by_cell.get(m.recurrent.cell)
             if gate is None:

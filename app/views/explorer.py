@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,6 +25,7 @@ from app.presentation import controls_container, presenting
 from app.sentence import sentence_ui
 from app.stepper import anchor_step, synced_stepper
 from cells.registry import SPECS
+from cells.tasks import counting
 
 # the order the heatmaps are laid out in, two per row: each cell's spec says
 GRID = {name: list(spec.grid) for name, spec in SPECS.items()}
@@ -148,7 +150,25 @@ def output_chart(model: cells.Model, trace: cells.Trace, L: dict) -> dict | None
         return heatmaps.series_chart([(words["model"], next_token_probability(trace), False)],
                                      L["p_next"], "p")
     labels = [label_name(L, lab) for lab in model.card.output_labels]
-    return heatmaps.classes_chart(out, labels, L["output_chart"])
+    wrong = wrong_predictions(model, trace)
+    chart = heatmaps.classes_chart(out, labels, L["output_chart"], wrong)
+    if wrong is not None and wrong.any():
+        chart["title"] += " · " + html.escape(L["output_wrong"].format(n=int(wrong.any(axis=1).sum())))
+        chart["wrong_name"] = html.escape(L["output_wrong_mark"])
+    return chart
+
+
+def wrong_predictions(model: cells.Model, trace: cells.Trace) -> np.ndarray | None:
+    """(T, K) bool: where a counting model's next-symbol prediction (> 0.5) differs from the set
+    of symbols that may come next, for a text that is a whole string of its language; else None."""
+    task = model.card.task
+    if task not in counting.LANGS or trace.outputs is None:
+        return None
+    text = "".join(trace.tokens)
+    n = (len(text) - 1) // len(counting.letters(task))
+    if n < 1 or text != counting.string(task, n):
+        return None
+    return (trace.outputs > 0.5) != (counting.targets(task, n) > 0.5)
 
 
 def unit_text_ui(trace: cells.Trace, view: View, L: dict, words: bool) -> None:

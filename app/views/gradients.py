@@ -63,6 +63,8 @@ def render(model: cells.Model, L: dict) -> None:
     st.plotly_chart(fig, key="gradients", theme=None, config={"displaylogo": False})
     if notes:
         st.caption(V["target_note"] + " " + " · ".join(notes))
+    if not any(m.recurrent.cell == "rnn" for m in models):
+        st.caption(V["no_rnn"])
     if present:  # the projector shows the gradients; the lifetimes are one click away in the page
         return
     lifetime_ui(models, text, L)

@@ -1,0 +1,281 @@
+"""The lessons: every stop is valid for its model and view, every stop's sentence reads without
+unknown tokens (a vocabulary change that breaks a stop fails here), every lesson's measured claim
+still holds, and the page opens, steps through and links lessons (AppTest)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import cells
+from app import lessons
+from app.i18n import LANGS, t
+from app.views.compare import ROLES
+from cells.gradients import input_gradient_norms
+from cells.tasks import counting
+from tests.conftest import APP, MODELS
+
+VIEWS = ("explorer", "compare", "pairs", "gradients", "intervene", "saturation", "findunit")
+ALL_STOPS = [(lesson.id, k) for lesson in lessons.lessons() for k in range(len(lesson.stops))]
+
+
+def model(model_id: str) -> cells.Model:
+    return _models.setdefault(model_id, cells.load(MODELS / model_id))
+
+
+_models: dict[str, cells.Model] = {}
+
+
+def stop_of(lesson_id: str, k: int) -> lessons.Stop:
+    return lessons.by_id(lesson_id).stops[k]
+
+
+def texts_of(stop: lessons.Stop) -> list[str]:
+    m = model(stop.model)
+    link = stop.link(tuple(m.card.samples))
+    return [link[k] for k in ("text", "paira", "pairb") if k in link]
+
+
+def readers(stop: lessons.Stop) -> list[cells.Model]:
+    """The models that read the stop's text: the compare and gradients views read it with every
+    unidirectional model of the task."""
+    m = model(stop.model)
+    if stop.view not in ("compare", "gradients"):
+        return [m]
+    ids = [p.parent.name for p in sorted(MODELS.glob("*/card.json"))]
+    same = [model(i) for i in ids if json.loads((MODELS / i / "card.json").read_text())["task"]
+            == m.card.task]
+    return [x for x in same if not x.recurrent.bidirectional]
+
+
+def trace_of(lesson_id: str, k: int, model_id: str | None = None, which: int = 0) -> cells.Trace:
+    stop = stop_of(lesson_id, k)
+    return cells.trace(model(model_id or stop.model), texts_of(stop)[which])
+
+
+def test_eight_lessons_of_three_to_eight_stops_each_with_both_languages():
+    ids = [lesson.id for lesson in lessons.lessons()]
+    assert ids == ["forgetting", "lstm_gates", "gru_convention", "sgru", "bilstm", "counting",
+                   "she", "sunspots"]
+    for lang in LANGS:
+        table = t(lang)["lessons"]
+        for lesson in lessons.lessons():
+            assert table[lesson.id]["title"]
+            assert len(table[lesson.id]["stops"]) == len(lesson.stops), (lang, lesson.id)
+            assert all(s.strip() for s in table[lesson.id]["stops"])
+
+
+def test_the_loader_refuses_a_bad_stop():  # control: the checks can fail
+    good = {"model": "anbn-lstm", "view": "explorer", "text": "$ab"}
+    with pytest.raises(ValueError, match="expected 3-8 stops"):
+        lessons.parse({"lessons": [{"id": "x", "stops": [good]}]})
+    with pytest.raises(ValueError, match="got \\['colour'\\]"):
+        lessons.parse({"lessons": [{"id": "x", "stops": [{**good, "colour": 1}] * 3}]})
+    with pytest.raises(ValueError, match="exactly one of text"):
+        lessons.parse({"lessons": [{"id": "x", "stops": [{"model": "m", "view": "explorer"}] * 3}]})
+
+
+@pytest.mark.parametrize("lesson_id,k", ALL_STOPS)
+def test_every_stop_fits_its_model_and_view(lesson_id, k):
+    stop = stop_of(lesson_id, k)
+    m = model(stop.model)
+    assert stop.view in VIEWS
+    tr = trace_of(lesson_id, k)
+    rec, v = m.recurrent, stop.values
+    if "by" in v:
+        assert v["by"] in rec.gate_names
+    if "unit" in v:
+        assert 0 <= v["unit"] < rec.hidden_size
+    if "step" in v:
+        assert 0 <= v["step"] < max(len(tr.tokens), *(len(trace_of(lesson_id, k, which=j).tokens)
+                                                      for j in range(len(texts_of(stop)))))
+    if "gstep" in v:
+        assert 0 <= v["gstep"] < len(tr.tokens)
+    if "conv" in v:
+        assert v["conv"] in rec.spec.conventions
+    if "dir" in v:
+        assert rec.bidirectional and v["dir"] in ("f", "b", "fb")
+    for role in stop.state.get("cmp_roles", []):
+        assert role in ROLES
+
+
+@pytest.mark.parametrize("lesson_id,k", ALL_STOPS)
+def test_every_stop_reads_without_unknown_tokens(lesson_id, k):
+    stop = stop_of(lesson_id, k)
+    for text in texts_of(stop):
+        for reader in readers(stop):
+            unknown = [tok.text for tok in reader.tokenizer(text) if not tok.known]
+            assert unknown == [], f"{lesson_id} stop {k}: {reader.id} does not know {unknown}"
+
+
+def test_unknown_tokens_are_caught():  # control: a word outside the vocabulary is reported
+    m = model("agreement-lstm")
+    assert [tok.text for tok in m.tokenizer("the dogs chased") if not tok.known] == ["chased"]
+
+
+# ---- each lesson's claim, measured --------------------------------------------------------------
+
+def gradient_ratio(model_id: str, text: str, step: int) -> float:
+    """‖∂ output / ∂ x_0‖ / ‖∂ output / ∂ x_step‖ for the predicted class at ``step``."""
+    m = model(model_id)
+    tr = cells.trace(m, text)
+    norms = input_gradient_norms(m, tr.layer_inputs[0], step, int(np.argmax(tr.outputs[step])),
+                                 trace=tr)
+    return float(norms[0] / norms[step])
+
+
+@pytest.mark.parametrize("k", [0, 1, 4])
+def test_forgetting_the_rnn_gradient_decays_faster_than_the_lstm_and_gru(k):
+    stop = stop_of("forgetting", k)
+    task = model(stop.model).card.task
+    text, step = texts_of(stop)[0], stop.values["gstep"]
+    rnn = gradient_ratio(f"{task}-rnn", text, step)
+    assert rnn < gradient_ratio(f"{task}-lstm", text, step) / 10
+    assert rnn < gradient_ratio(f"{task}-gru", text, step) / 10
+
+
+def test_lstm_gates_the_cell_state_carries_the_plural_across_the_distractors():
+    tr = trace_of("lstm_gates", 5)
+    g, unit = tr.gates(0, 0), stop_of("lstm_gates", 5).values["unit"]
+    assert g["i"][1, unit] > 0.8 and g["f"][5:, unit].min() > 0.8  # written at "dogs", then kept
+    singular = cells.trace(model("agreement-lstm"), texts_of(stop_of("lstm_gates", 5))[0]
+                           .replace("dogs", "dog"))
+    assert g["c"][-1, unit] > singular.gates(0, 0)["c"][-1, unit] + 0.5
+    assert tr.outputs[-1, 1] > 0.99 and singular.outputs[-1, 0] > 0.99  # plural / singular
+
+
+@pytest.mark.parametrize("lesson_id,k", [("gru_convention", 4), ("sgru", 1)])
+def test_the_grus_unit_holds_the_subjects_number(lesson_id, k):
+    tr, stop = trace_of(lesson_id, k), stop_of(lesson_id, k)
+    h = tr.gates(0, 0)["h"][:, stop.values["unit"]]
+    assert h[1:].max() < -0.7 and tr.outputs[-1, 1] > 0.99  # plural from "dogs" on
+
+
+def test_gru_convention_u_is_one_minus_z_at_the_stop():
+    tr, stop = trace_of("gru_convention", 1), stop_of("gru_convention", 1)
+    z = tr.gates(0, 0)["z"][stop.values["step"], stop.values["unit"]]
+    assert z < 0.1  # u = 1 − z > 0.9: almost all of the candidate is written
+
+
+def test_bilstm_directions_have_read_different_parts():
+    tr, stop = trace_of("bilstm", 1), stop_of("bilstm", 1)
+    step, unit = stop.values["step"], stop.values["unit"]
+    forward = tr.gates(0, 0)["h"][:, unit]
+    assert forward[step] - forward[step - 1] > 0.3  # the forward half reacts at "dull"
+    assert abs(tr.gates(0, 1)["h"][step, unit] - forward[step]) > 0.3
+
+
+def test_counting_the_lstm_cell_counts():
+    tr, stop = trace_of("counting", 0), stop_of("counting", 0)
+    c = tr.gates(0, 0)["c"][:, stop.values["unit"]]
+    assert np.corrcoef(c, counting.count_a_minus_b(tr.tokens))[0, 1] > 0.999
+
+
+def test_counting_the_gru_breaks_past_the_bound_and_the_lstm_does_not():
+    for k, wrong_expected in ((4, True), (5, False), (6, True)):
+        stop = stop_of("counting", k)
+        n, lang = stop.counting.n, stop.counting.lang
+        assert n > counting.TRAIN_MAX_N
+        tr = cells.trace(model(stop.model), stop.counting.text())
+        wrong = ((tr.outputs > 0.5) != (counting.targets(lang, n) > 0.5)).any(axis=1)
+        assert wrong.any() == wrong_expected, (k, np.nonzero(wrong))
+        if wrong_expected:
+            assert wrong[stop.values["step"]]  # the stop shows a wrong step
+
+
+def test_she_the_gru_remembers_the_first_pronoun_longer_than_the_lstm():
+    stop = stop_of("she", 0)
+    a, b = texts_of(stop)
+    step = stop.values["step"]  # in B; A is one character shorter
+    gap = {}
+    for arch in ("gru", "lstm"):
+        m = model(f"charlm-{arch}")
+        gap[arch] = np.abs(cells.trace(m, b).gates(0, 0)["h"][step]
+                           - cells.trace(m, a).gates(0, 0)["h"][step - 1]).max()
+    assert gap["gru"] > 0.5 > 0.01 > gap["lstm"]
+    unit = stop_of("she", 2).values["unit"]
+    m = model("charlm-gru")
+    assert np.abs(cells.trace(m, b).gates(0, 0)["h"][step] - cells.trace(m, a).gates(0, 0)["h"][step - 1]
+                  ).argmax() == unit
+
+
+def test_sunspots_the_lstm_beats_last_year_on_the_lesson_stretch():
+    tr = trace_of("sunspots", 0)
+    values = np.array([float(x) for x in texts_of(stop_of("sunspots", 0))[0].split(",")])
+    rmse = np.sqrt(np.mean((tr.outputs[:-1, 0] - values[1:]) ** 2))
+    naive = np.sqrt(np.mean((values[:-1] - values[1:]) ** 2))
+    assert rmse < 0.6 * naive
+    assert int(np.argmax(values)) == stop_of("sunspots", 0).values["step"]
+
+
+# ---- the page ------------------------------------------------------------------------------------
+
+TIMEOUT = 120
+
+
+def fresh(**query: str) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.query_params.update(query)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_the_index_opens_a_lesson_and_next_previous_walk_it():
+    at = fresh()
+    assert at.selectbox(key="lesson_pick").placeholder  # the first screen's index
+    at.button(key="lesson-open-lstm_gates").click().run()
+    assert not at.exception, at.exception
+    assert at.query_params["lesson"] == "lstm_gates" and at.query_params["stop"] == "0"
+    assert at.query_params["model"] == "agreement-lstm" and at.query_params["by"] == "f"
+    assert at.session_state["unit-agreement-lstm"] == 20
+    assert any("0.41" in m.value for m in at.markdown)
+    at.button(key="lesson-next").click().run()
+    assert at.query_params["stop"] == "1" and at.query_params["by"] == "i"
+    at.button(key="lesson-prev").click().run()
+    assert at.query_params["stop"] == "0" and at.query_params["by"] == "f"
+    assert at.button(key="lesson-prev").disabled
+    at.selectbox(key="order_by-lstm").set_value("o").run()  # the user can still change anything
+    assert at.query_params["by"] == "o" and at.query_params["lesson"] == "lstm_gates"
+
+
+def test_a_lesson_link_opens_its_stop_in_chinese():
+    at = fresh(lesson="counting", stop="4", lang="zh")
+    assert at.query_params["model"] == "anbn-gru"
+    assert at.session_state["_sentence"] == counting.string("anbn", 70)
+    assert at.session_state["lesson_n"] == 70
+    assert any("超出训练范围" in m.value for m in at.markdown)
+    assert not at.warning
+
+
+def test_a_lesson_links_own_values_win_over_the_stops():
+    at = fresh(lesson="lstm_gates", stop="0", by="h")
+    assert at.query_params["by"] == "h" and at.query_params["stop"] == "0"
+
+
+@pytest.mark.parametrize("query,dropped", [({"lesson": "nope"}, "lesson=nope"),
+                                           ({"lesson": "sgru", "stop": "7"}, "stop=7"),
+                                           ({"lesson": "sgru", "stop": "-1"}, "stop=\\-1")])
+def test_bad_lesson_values_are_dropped_and_said(query, dropped):
+    at = fresh(**query)
+    assert any(dropped in w.value for w in at.warning), [w.value for w in at.warning]
+
+
+def test_the_counting_control_builds_the_string():
+    at = fresh(lesson="counting", stop="0")
+    at.number_input(key="lesson_n").set_value(12).run()
+    assert at.session_state["_sentence"] == counting.string("anbn", 12)
+    at.radio(key="lesson_lang").set_value("anbncn").run()
+    assert not at.exception, at.exception
+    assert at.query_params["model"] == "anbncn-lstm"
+    assert at.session_state["_sentence"] == counting.string("anbncn", 12)
+
+
+def test_a_counting_stop_names_the_wrong_steps_also_for_the_projector():
+    at = fresh(lesson="counting", stop="4", present="1")
+    assert any("✗ wrong at step 138, 139" in m.value for m in at.markdown), [m.value for m in at.markdown]
+    at.button(key="lesson-next").click().run()
+    assert any("LSTM: right at every step" in m.value for m in at.markdown)

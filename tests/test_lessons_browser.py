@@ -1,0 +1,102 @@
+"""Every stop of every lesson, played in Debian's chromium in both languages: no exception box, no
+page error, a drawn chart at every stop, the stepper at the stop's step; a screenshot of each stop
+goes to artifacts/screenshots/lessons/ (not committed) for a person to look at. One page per
+language, moved with the lesson's own buttons (the sidebar's index, then "next"); presentation
+mode is played with the presenter's key (PageDown)."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from app import lessons
+from tests.conftest import ROOT
+from tests.test_browser import ARGS, CHROMIUM, wait_idle
+
+SHOTS = ROOT / "artifacts" / "screenshots" / "lessons"
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+def open_page(browser, url: str, width: int = 1280, height: int = 720) -> Page:
+    pg = browser.new_context(viewport={"width": width, "height": height}).new_page()
+    pg.errors = []
+    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+    pg.goto(url)
+    wait_idle(pg)
+    return pg
+
+
+def wait_drawn(pg: Page) -> None:
+    """Until the run is over and at least one Plotly chart has data drawn in the page."""
+    wait_idle(pg)
+    pg.wait_for_function(
+        "() => window.Plotly && Array.from(document.querySelectorAll('.js-plotly-plot'))"
+        ".some(g => g.data && g.data.length && g.getBoundingClientRect().height > 100)",
+        timeout=90_000)
+
+
+def check_stop(pg: Page, lesson: lessons.Lesson, k: int, name: str) -> None:
+    pg.wait_for_function("([id, k]) => { const q = new URLSearchParams(location.search);"
+                         " return q.get('lesson') === id && q.get('stop') === k; }",
+                         arg=[lesson.id, str(k)], timeout=60_000)
+    wait_drawn(pg)
+    assert f"lesson={lesson.id}" in pg.url and f"stop={k}" in pg.url, pg.url
+    assert pg.locator("[data-testid=stException]").count() == 0, (lesson.id, k)
+    assert pg.errors == [], pg.errors
+    step = lesson.stops[k].values.get("step")
+    if step is not None:  # the stepper starts at the stop's step
+        expect(pg.locator("[data-testid=gs-stepper]").first).to_have_attribute(
+            "data-step", str(step), timeout=30_000)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    pg.screenshot(path=str(SHOTS / f"{name}-{lesson.id}-{k + 1}.png"))
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_every_stop_of_every_lesson_plays(browser, server, lang):
+    pg = open_page(browser, f"{server}/?lang={lang}")
+    for lesson in lessons.lessons():
+        pg.goto(f"{server}/?lang={lang}&lesson={lesson.id}&stop=0")  # each lesson's link
+        check_stop(pg, lesson, 0, lang)
+        for k in range(1, len(lesson.stops)):
+            wait_idle(pg)
+            pg.locator(".st-key-lesson-next button").first.click()
+            check_stop(pg, lesson, k, lang)
+    pg.context.close()
+
+
+@pytest.mark.parametrize("lang,size", [("en", (1280, 720)), ("zh", (1440, 900))])
+def test_presentation_mode_plays_a_lesson_with_the_presenters_key(browser, server, lang, size):
+    lesson = lessons.by_id("counting")
+    pg = open_page(browser, f"{server}/?lang={lang}&present=1&lesson={lesson.id}&stop=0", *size)
+    check_stop(pg, lesson, 0, f"present-{lang}-{size[0]}")
+    for k in range(1, len(lesson.stops)):
+        pg.evaluate("() => document.activeElement && document.activeElement.blur()")
+        pg.keyboard.press("PageDown")
+        check_stop(pg, lesson, k, f"present-{lang}-{size[0]}")
+    pg.keyboard.press("PageUp")
+    pg.wait_for_function(f"() => location.search.includes('stop={len(lesson.stops) - 2}')",
+                         timeout=60_000)
+    pg.context.close()
+
+
+def test_first_screen_shows_the_index_and_a_drawn_chart(browser, server):
+    pg = open_page(browser, server)
+    wait_drawn(pg)
+    index = pg.locator(".st-key-lesson_pick")
+    assert index.is_visible() and index.bounding_box()["y"] < 120
+    assert pg.evaluate("() => Array.from(document.querySelectorAll('.js-plotly-plot'))"
+                       ".some(g => { const r = g.getBoundingClientRect();"
+                       " return g.data && r.top < 720 && r.bottom > 300; })")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    pg.screenshot(path=str(SHOTS / "first-screen-en-1280.png"))
+    pg.context.close()
