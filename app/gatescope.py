@@ -15,7 +15,7 @@ if str(ROOT) not in sys.path:  # `streamlit run app/gatescope.py` puts only app/
 
 import streamlit as st  # noqa: E402
 
-from app import presentation, urlstate  # noqa: E402
+from app import presentation, static_assets, urlstate  # noqa: E402
 from app.sidebar import card_ui, language_ui, model_ui, upload_ui  # noqa: E402
 from app.views import (  # noqa: E402
     compare,
@@ -52,6 +52,8 @@ def main() -> None:
     L = language_ui()
     presentation.start()
     view = view_picker_ui(L)
+    if view == "explorer":  # its charts are drawn by Plotly.js in the page: fetch it first
+        static_assets.preload_ui()
     presenting = presentation.presentation_ui(L, {k: L["views"][k] for k in VIEWS})
     if not presenting:  # one line, so that the first screen is the view's chart
         st.html(f'<p class="gs-header"><b>{html.escape(L["title"])}</b>'
