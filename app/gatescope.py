@@ -19,7 +19,7 @@ serving.one_blas_thread()  # before NumPy is imported (app.serving imports nothi
 
 import streamlit as st  # noqa: E402
 
-from app import lesson_ui, presentation, urlstate  # noqa: E402
+from app import lesson_ui, presentation, static_assets, urlstate  # noqa: E402
 from app.sidebar import card_ui, language_ui, model_ui, upload_ui  # noqa: E402
 from app.views import (  # noqa: E402
     compare,
@@ -69,6 +69,8 @@ def main() -> None:
     L = language_ui()
     presentation.start()
     view = view_picker_ui(L)
+    if view == "explorer":  # its charts are drawn by Plotly.js in the page: fetch it first
+        static_assets.preload_ui()
     presenting = presentation.presentation_ui(L, {k: L["views"][k] for k in VIEWS})
     if not presenting and lesson_ui.current() is None:  # one line: the first screen is the chart
         header, index = st.columns([3, 1], vertical_alignment="center")

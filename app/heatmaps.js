@@ -57,7 +57,7 @@ function ticks(data, widthPx) {
   return [vals, text];
 }
 
-function figure(data, panel, step, widthPx) {
+function figure(data, panel, step, widthPx, previous) {
   const [tickvals, ticktext] = ticks(data, widthPx);
   const rows = panel.shape[0];
   const font = data.font;
@@ -68,7 +68,8 @@ function figure(data, panel, step, widthPx) {
   const rowLabels = panel.row_labels || data.row_labels;  // the output chart names its classes
   const trace = {
     type: "heatmap",
-    z: decode(panel),
+    z: previous && previous.__q === panel.q ? previous.z : decode(panel),
+    __q: panel.q,  // the bytes z was decoded from (keepArrays); Plotly ignores unknown keys
     x: data.x,
     y: rowLabels,
     zmin: panel.zmin,
@@ -143,6 +144,55 @@ function seriesFigure(data, chart, step, widthPx) {
 const CONFIG = { displaylogo: false, responsive: true,
   modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d"] };
 
+// The same values as the chart already holds -> the very same array, so that Plotly.react sees no
+// change in it (it compares data arrays by identity) and skips recomputing that chart.
+function same(a, b) {
+  return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((v, k) => v === b[k]);
+}
+function reuse(fresh, old) { return same(fresh, old) ? old : fresh; }
+
+function keepArrays(traces, layout, previous) {
+  if (!previous) return;
+  const [oldTraces, oldLayout] = previous;
+  traces.forEach((t, k) => {
+    const o = oldTraces[k];
+    if (!o || o.type !== t.type) return;
+    for (const name of ["x", "y"]) t[name] = reuse(t[name], o[name]);
+  });
+  for (const name of ["tickvals", "ticktext"]) {
+    layout.xaxis[name] = reuse(layout.xaxis[name], oldLayout.xaxis && oldLayout.xaxis[name]);
+  }
+}
+
+// The chart divs for this payload: the gate panels reuse the existing panel divs by position and the
+// output its own div, so that a switch of architecture, task or view updates charts in place
+// (Plotly.react) instead of building new ones; divs left over are purged.
+function placeDivs(ctrl, charts, output, Plotly) {
+  const grid = ctrl.grid;
+  for (const err of grid.querySelectorAll(":scope > .gs-heat-error")) err.remove();
+  const old = Array.from(grid.children);
+  const oldPanels = old.filter((d) => d.dataset.role !== "output");
+  const oldOutput = old.find((d) => d.dataset.role === "output");
+  let k = 0;
+  const divs = charts.map((chart) => {
+    const isOutput = chart === output;
+    let div = isOutput ? oldOutput : oldPanels[k++];
+    if (!div) { div = document.createElement("div"); div.className = "gs-heat"; }
+    div.dataset.key = chart.key;
+    div.dataset.role = isOutput ? "output" : "panel";
+    div.classList.toggle("gs-heat-wide", isOutput);
+    return div;
+  });
+  const used = new Set(divs);
+  for (const div of old) {
+    if (used.has(div)) continue;
+    if (div.classList.contains("js-plotly-plot")) Plotly.purge(div);
+    div.remove();
+  }
+  divs.forEach((div, j) => { if (grid.children[j] !== div) grid.insertBefore(div, grid.children[j] || null); });
+  return divs;
+}
+
 async function draw(ctrl) {
   if (ctrl.drawing) { ctrl.again = true; return; }
   ctrl.drawing = true;
@@ -161,36 +211,33 @@ async function draw(ctrl) {
         ctrl.grid.appendChild(msg);
         return;
       }
+      const gridWidth = ctrl.grid.clientWidth;
+      // the very payload these charts already show, at the same width (back from another view)
+      if (ctrl.drawnJson === ctrl.latestJson && ctrl.drawnWidth === gridWidth) continue;
       const step = currentStep(data);
       // the gate panels, then the model's output (full width) when there is one
       const charts = data.output ? [...data.panels, data.output] : data.panels;
-      const keep = new Set(charts.map((p) => p.key));
-      for (const div of Array.from(ctrl.grid.children)) {
-        if (!keep.has(div.dataset.key)) { if (window.Plotly && div.classList.contains("js-plotly-plot")) Plotly.purge(div); div.remove(); }
-      }
       // Place every chart's div, then read all widths (one layout), then draw: reading a width
       // between two draws would force a layout of the whole page each time.
-      const divs = charts.map((panel, k) => {
-        let div = ctrl.grid.querySelector(`:scope > [data-key="${CSS.escape(panel.key)}"]`);
-        if (!div) { div = document.createElement("div"); div.className = "gs-heat"; div.dataset.key = panel.key; }
-        div.classList.toggle("gs-heat-wide", panel === data.output);
-        if (ctrl.grid.children[k] !== div) ctrl.grid.insertBefore(div, ctrl.grid.children[k] || null);
-        return div;
-      });
-      const gridWidth = ctrl.grid.clientWidth;
+      const divs = placeDivs(ctrl, charts, data.output, Plotly);
       const widths = divs.map((div, k) => {
         const share = charts[k] === data.output ? 1 : 1 / (data.columns || 2);
         return (div.clientWidth || gridWidth * share) - 12 * data.font;
       });
       const drawStart = performance.now();
       const jobs = charts.map((panel, k) => {
-        const [traces, layout] = panel.type === "series"
-          ? seriesFigure(data, panel, step, widths[k]) : figure(data, panel, step, widths[k]);
+        const previous = divs[k].__gsFigure;  // what this div shows now, if anything
+        const [traces, layout] = panel.type === "series" ? seriesFigure(data, panel, step, widths[k])
+          : figure(data, panel, step, widths[k], previous && previous[0][0]);
+        keepArrays(traces, layout, previous);
+        divs[k].__gsFigure = [traces, layout];
         return Plotly.react(divs[k], traces, layout, CONFIG);
       });
       await Promise.all(jobs);
       // for bench/bench_explorer.py: how long the charts took to draw in this page
       performance.measure("gatescope:heatmaps-draw", { start: drawStart });
+      ctrl.drawnJson = ctrl.latestJson;
+      ctrl.drawnWidth = gridWidth;
       ctrl.grid.dataset.seq = data.seq;
       ctrl.grid.dataset.drawn = String(charts.length);
     } while (ctrl.again);
@@ -199,20 +246,32 @@ async function draw(ctrl) {
   }
 }
 
+// Charts of a component that left the page (another view), by its slot, taken back when the
+// explorer returns: the same sentence is then on screen at once, with no chart built again.
+const KEPT = (window.__gsHeatmapsKept = window.__gsHeatmapsKept || {});
+
 export default function (component) {
   const { data, parentElement } = component;
   if (!data || !data.panels) return;
   // The same element lives across reruns; keep one controller on it and draw the latest payload.
   let ctrl = parentElement.__gsHeatmaps;
   if (!ctrl) {
-    const grid = document.createElement("div");
-    grid.className = "gs-heat-grid";
-    grid.dataset.testid = "gs-heatmaps";
-    parentElement.appendChild(grid);
-    ctrl = parentElement.__gsHeatmaps = { grid, latest: null, drawing: false, again: false };
+    ctrl = data.slot && KEPT[data.slot];
+    if (ctrl) delete KEPT[data.slot];
+    else {
+      const grid = document.createElement("div");
+      grid.className = "gs-heat-grid";
+      grid.dataset.testid = "gs-heatmaps";
+      ctrl = { grid, latest: null, drawing: false, again: false };
+    }
+    parentElement.__gsHeatmaps = ctrl;
+    parentElement.appendChild(ctrl.grid);
   }
   ctrl.grid.style.setProperty("--gs-cols", String(data.columns || 2));
   ctrl.latest = data;
+  ctrl.latestJson = JSON.stringify(data);
   performance.mark("gatescope:heatmaps-data");  // the payload reached the page (bench_explorer.py)
   draw(ctrl);
+  // Streamlit calls this when the element leaves the page: keep its charts for its return.
+  return () => { if (data.slot && !ctrl.grid.isConnected) KEPT[data.slot] = ctrl; };
 }

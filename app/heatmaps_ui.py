@@ -21,4 +21,5 @@ _component = st.components.v2.component(
 
 def heatmaps_ui(payload: dict, key: str = "heatmaps") -> None:
     """Draw (or update in place) the heatmaps of ``payload`` (``app.heatmaps.heatmap_payload``)."""
-    _component(data={**payload, "plotly_url": static_assets.URL}, key=key)
+    # slot: the page keeps the charts of a slot that leaves (another view) for its return
+    _component(data={**payload, "plotly_url": static_assets.URL, "slot": key}, key=key)

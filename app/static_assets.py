@@ -12,6 +12,7 @@ import shutil
 from pathlib import Path
 
 import plotly
+import streamlit as st
 
 STATIC = Path(__file__).resolve().parent / "static"
 SOURCE = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
@@ -29,3 +30,33 @@ def ensure_plotly_js(static: Path = STATIC, source: Path = SOURCE) -> Path:
         shutil.copyfile(source, partial)
         partial.replace(target)  # atomic: a browser never sees half a file
     return target
+
+
+# Fetch and run Plotly.js at the top of the explorer's page, while the server is still running the
+# rest of the script: the heatmaps component (app/heatmaps.js) then finds it parsed, or awaits the
+# same promise (window.__gsPlotlyLoading) instead of requesting it only when its payload arrives.
+# The element is hidden (no gap in the page); the script runs once per page, not on every rerun.
+LOADER = """<script id="gs-plotly-loader">
+(() => {
+  if (window.Plotly || window.__gsPlotlyLoading) return;
+  const url = "__URL__";
+  window.__gsPlotlyLoading = new Promise((resolve, reject) => {
+    const s = document.createElement("script");
+    s.src = url;
+    s.async = true;
+    s.onload = () => (window.Plotly ? resolve(window.Plotly)
+      : reject(new Error(url + " did not define Plotly")));
+    s.onerror = () => { window.__gsPlotlyLoading = null; reject(new Error("could not load " + url)); };
+    document.head.appendChild(s);
+  });
+  window.__gsPlotlyLoading.catch(() => {});  // app/heatmaps.js shows the error where the charts go
+})();
+</script>
+<style>[data-testid="stElementContainer"]:has(#gs-plotly-loader) { display: none; }</style>
+""".replace("__URL__", URL)
+
+
+def preload_ui() -> None:
+    """Start loading Plotly.js now (call it early in the script of a page that draws heatmaps)."""
+    ensure_plotly_js()
+    st.html(LOADER, unsafe_allow_javascript=True)

@@ -240,6 +240,9 @@ const tpl = (s, o) => s.replace(/\{(\w+)\}/g, (m, k) => (k in o ? String(o[k]) :
 export default function (component) {
   const { data, parentElement, setStateValue } = component;
   if (!data || !data.tokens) return;
+  // One element for every sentence, model and view (its key never changes): Streamlit calls this
+  // again with each new payload and keeps only the last clean-up, so end the previous run here.
+  if (parentElement.__gsStop) parentElement.__gsStop();
   const T = data.tokens.length;
   const store = (window.__gatescope = window.__gatescope || {});
   let state = store[data.seq];
@@ -375,7 +378,8 @@ export default function (component) {
     root.dataset.step = String(t);
     if (sync) {
       clearTimeout(syncTimer);
-      syncTimer = setTimeout(() => setStateValue("step", state.step), 400);
+      // the sentence's id with the step: the server ignores a step of an earlier sentence
+      syncTimer = setTimeout(() => setStateValue("step", { t: state.step, seq: data.seq }), 400);
     }
   }
   spans.forEach((s, k) => s.classList.toggle("gs-past", k < state.step));
@@ -418,11 +422,14 @@ export default function (component) {
 
   setStep(state.step, false);
   if (data.present) root.classList.add("gs-present");  // a projector: a big Play, waiting for the teacher
-  return () => {
+  const end = () => {
     stop();
     clearTimeout(syncTimer);
     document.removeEventListener("keydown", onKey);
     observer.disconnect();
     if (active()) store.active = null;
+    if (parentElement.__gsStop === end) parentElement.__gsStop = null;
   };
+  parentElement.__gsStop = end;
+  return end;
 }

@@ -18,11 +18,21 @@ _component = st.components.v2.component(
 
 
 def stepper_ui(payload: dict, key: str = "stepper") -> int | None:
-    """Mount the stepper; return the step the browser last reported (None before it has)."""
-    result = _component(data=payload, key=key, default={"step": payload["step"]},
+    """Mount the stepper; return the step the browser last reported for this payload's sentence
+    (None before it has). The key stays the same across sentences, models and views, so that the
+    page updates one stepper instead of building a new one: the browser reports its step with the
+    sentence's id (``{"t": step, "seq": id}``) and a step of another sentence is ignored."""
+    result = _component(data=payload, key=key, default={"step": None},
                         on_step_change=lambda: None)
-    step = getattr(result, "step", None)
-    return None if step is None else int(step)
+    return reported_step(getattr(result, "step", None), payload["seq"])
+
+
+def reported_step(value: object, seq: str) -> int | None:
+    """The step in the stepper's state ``value`` if it belongs to sentence ``seq``, else None."""
+    if not isinstance(value, dict) or value.get("seq") != seq:
+        return None
+    step = value.get("t")
+    return step if isinstance(step, int) and not isinstance(step, bool) else None
 
 
 def anchor_step(view_key: tuple, seq: str) -> int:
@@ -41,7 +51,7 @@ def synced_stepper(payload: dict) -> int:
     # a big Play on a projector; a new lesson stop restarts the browser's stepper at its step
     payload = {**payload, "present": presentation.presenting(),
                "nonce": f'{payload.get("nonce", 0)}-{st.session_state.get("_lesson_nonce", 0)}'}
-    step = stepper_ui(payload, key=f"stepper-{payload['seq']}")
+    step = stepper_ui(payload)
     if step is not None:
         st.session_state["step"] = step
     current = int(st.session_state.get("step", 0))

@@ -23,7 +23,8 @@ The figures (issue 9):
    path) is on it, and the equations panel was redrawn for it;
 5. switching architecture (charlm LSTM <-> GRU, radio click) or view (explorer -> another view ->
    back to the explorer, the back leg timed from the click) with the sentence kept -> every chart of
-   the new model/view drawn with that sentence.
+   the new model/view drawn with that sentence (charts are updated in place, so the condition also
+   checks that they show the new model's gates).
 
 The reference is the minimal app's rerun round trip (Enter -> the new value shown), measured
 between the explorer's measurements. The **floor** of 1 and 2 is that round trip plus the time the
@@ -87,6 +88,7 @@ HELPERS = r"""
   };
   B.charts = () => Array.from(document.querySelectorAll('.js-plotly-plot')).filter(
     (g) => g.layout && g.layout.meta && g.layout.meta.gatescope === 'heatmap');
+  B.gates = () => B.charts().map((g) => g.layout.meta.gate).sort().join(',');
   B.heatmapsCtrl = () => {
     const g = document.querySelector('[data-testid=gs-heatmaps]');
     return g && g.parentElement.__gsHeatmaps;
@@ -117,6 +119,8 @@ HELPERS = r"""
   B.chartsDrawn = (a) => {
     const cs = B.charts();
     if (cs.length !== a.charts) return false;
+    // a switch updates the charts in place: the new model's gates, not only the sentence's labels
+    if (a.gates && B.gates() !== a.gates) return false;
     return cs.every((g) => g._fullLayout && g.data[0].x.length === a.n && g.data[0].x[0] === a.x0
       && g.data[0].x[a.n - 1] === a.xl && g.data[0].x.join('\u001f') === a.labels
       && B.firstTick(g) !== null && B.cursorPath(g) !== null);
@@ -570,8 +574,11 @@ def run(context, url: dict, models: dict, gru_id: str | None, rng: random.Random
         print(f"  switching LSTM -> GRU {'keeps' if kept else 'does NOT keep'} the typed sentence"
               + ("" if kept else "; figure 5 then times drawing the model's own sample instead"))
         charts_gru = stable_chart_count(sw)
+        gates_gru = sw.evaluate("() => window.__gsb.gates()")
         sidebar_choice(sw, "LSTM").click()
         settle(sw, sw_frames)
+        stable_chart_count(sw)
+        gates_lstm = sw.evaluate("() => window.__gsb.gates()")
         print(f"  switch pages ready: LSTM {charts} charts, GRU {charts_gru} charts", flush=True)
 
     print(f"figures 1, 2, 4, 5 and the reference: {opts.reps} repetitions, interleaved", flush=True)
@@ -602,7 +609,8 @@ def run(context, url: dict, models: dict, gru_id: str | None, rng: random.Random
         if gru_id:
             to_gru = rep % 2 == 0
             n_charts = charts_gru if to_gru else charts
-            arg = {"options": [sentence_arg(toks, n_charts)
+            gates = gates_gru if to_gru else gates_lstm  # the new model's charts, drawn
+            arg = {"options": [{**sentence_arg(toks, n_charts), "gates": gates}
                                for toks in (sw_tokens, samples[gru_id if to_gru else model.id])]}
             target = sidebar_choice(sw, "GRU" if to_gru else "LSTM")
             r["switch_arch"].append(click_timed(sw, sw_frames, "anySentence", arg, target))

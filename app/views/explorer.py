@@ -177,7 +177,6 @@ def unit_text_ui(trace: cells.Trace, view: View, L: dict, words: bool) -> None:
     name, values = shown(trace.gates(view.layer, view.directions[0]), view.order_by, view.convention)
     column = values[:, view.unit]
     zmin, zmax, _ = charts.color_range(trace.recurrent.spec.kind(name), values)
-    st.markdown(f"**{L['unit_heading'].format(unit=view.unit, gate=name)}**")
     spans = []
     for tok, v in zip(trace.tokens, column, strict=True):
         bg = value_colour(float(v), zmin, zmax)
@@ -186,7 +185,10 @@ def unit_text_ui(trace: cells.Trace, view: View, L: dict, words: bool) -> None:
             f'padding:1px 2px;border-radius:2px;white-space:pre-wrap">'
             f'{html_safe(tok) if len(tok) else ""}</span>'
         )
-    st.html('<div data-testid="gs-unit-text" style="line-height:1.9;font-family:monospace;'
+    # the heading and the text in one element: one delta per rerun, not two
+    heading = html.escape(L["unit_heading"].format(unit=view.unit, gate=name), quote=False)
+    st.html(f'<p style="margin:0 0 0.25rem 0"><b>{heading}</b></p>'
+            '<div data-testid="gs-unit-text" style="line-height:1.9;font-family:monospace;'
             'max-width:100%;overflow-wrap:anywhere;word-break:break-word">'
             + (" " if words else "").join(spans) + "</div>")
 
