@@ -369,7 +369,7 @@ export default function (component) {
     if (cur.offsetTop < strip.scrollTop || cur.offsetTop > strip.scrollTop + strip.clientHeight - cur.offsetHeight)
       strip.scrollTop = cur.offsetTop - strip.clientHeight / 2;
     slider.value = String(t);
-    readout.textContent = tpl(L.readout, { t, last: T - 1 });
+    readout.textContent = tpl(L.readout, { t, last: T - 1, count: T });
     drawEquations(t);
     drawOutputs(t);
     if (diagram) diagram.update(t);

@@ -4,6 +4,7 @@ from the Plotly spec that Streamlit would send (gate names, colour ranges, the c
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -134,7 +135,8 @@ def test_order_unit_and_gate_controls():
     unit = at.selectbox(key=f"unit-{mid}")
     unit.set_value(unit.options[3]).run()
     assert not at.exception
-    assert f"unit {unit.options[3]}" in " ".join(m.value for m in at.markdown).replace("**", "")
+    page_text = " ".join([m.value for m in at.markdown] + [h.proto.body for h in at.get("html")])
+    assert re.search(rf"unit\W*{unit.options[3]}\b", re.sub(r"<[^>]+>|\*\*", "", page_text))
 
 
 def test_example_picker_fills_the_sentence():

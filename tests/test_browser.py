@@ -226,7 +226,9 @@ def test_every_view_and_the_language_switch(page):
     page.get_by_text("简体中文", exact=True).click()
     wait_ready(page)
     assert page.get_by_text("逐步观察", exact=True).count() == 1
-    assert page.locator("[data-testid=gs-readout]").inner_text().startswith("步 ")
+    readout = page.locator("[data-testid=gs-readout]").inner_text()
+    tokens = page.locator(".gs-root .gs-tok").count()
+    assert readout == f"第 0 步（共 {tokens} 步）", readout  # steps 0 … T−1: T steps in all
     page.screenshot(path=str(SHOTS / "explorer-zh.png"), full_page=True)
     page.get_by_text("English", exact=True).click()
     wait_ready(page)

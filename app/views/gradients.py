@@ -16,6 +16,7 @@ from app.presentation import controls_container, presenting
 from app.sentence import markdown_safe, sentence_ui, tokens_of, traced
 from app.views.compare import siblings
 from cells.gradients import input_gradient_norms
+from cells.registry import SPECS
 
 MAX_GRADIENT_TOKENS = 400
 SLIDER_HEIGHT = 90  # px: the step slider, presenting
@@ -63,7 +64,7 @@ def render(model: cells.Model, L: dict) -> None:
     st.plotly_chart(fig, key="gradients", theme=None, config={"displaylogo": False})
     if notes:
         st.caption(V["target_note"] + " " + " · ".join(notes))
-    if not any(m.recurrent.cell == "rnn" for m in models):
+    if all(SPECS[m.recurrent.cell].sigmoid_gates for m in models):  # no gateless (plain) RNN
         st.caption(V["no_rnn"])
     if present:  # the projector shows the gradients; the lifetimes are one click away in the page
         return
