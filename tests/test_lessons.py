@@ -421,3 +421,15 @@ def test_a_counting_stop_names_the_wrong_steps_also_for_the_projector():
     assert any("✗ wrong at step 138, 139" in m.value for m in at.markdown), [m.value for m in at.markdown]
     at.button(key="lesson-next").click().run()
     assert any("LSTM: right at every step" in m.value for m in at.markdown)
+
+
+def test_side_by_side_rows_start_their_plots_level_under_short_titles():
+    at = fresh(lesson="sgru", stop="3")  # four cells in narrow columns; rows "write" and "hidden"
+    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    assert len(specs) == 3 + 4  # the RNN has no gate that writes
+    titles = [s["layout"]["title"]["text"].replace("<br>", " ").replace("\u00a0", " ") for s in specs]
+    # the long "update gate u = 1 − z (textbook: share of candidate written)" wrapped to four lines
+    # and ran out of its column; the row's heading says what the row compares
+    assert titles[:3] == ["LSTM: i", "GRU: u = 1 − z", "simplified GRU: u = 1 − z"], titles
+    assert len({s["layout"]["margin"]["t"] for s in specs[:3]}) == 1  # every plot starts level
+    assert len({s["layout"]["margin"]["t"] for s in specs[3:]}) == 1
