@@ -113,7 +113,8 @@ def test_every_stop_reads_without_unknown_tokens(lesson_id, k):
 
 def test_unknown_tokens_are_caught():  # control: a word outside the vocabulary is reported
     m = model("agreement-lstm")
-    assert [tok.text for tok in m.tokenizer("the dogs chased") if not tok.known] == ["chased"]
+    text = "The dogs, realizing someone was in the house,"  # the seed article's clause
+    assert [tok.text for tok in m.tokenizer(text) if not tok.known] == ["realizing"]
 
 
 # ---- each lesson's claim, measured --------------------------------------------------------------
@@ -127,6 +128,30 @@ def gradient_ratio(model_id: str, text: str, step: int) -> float:
     return float(norms[0] / norms[step])
 
 
+def shown(x: float, decimals: int = 2) -> str:
+    """A value as the lesson texts quote it: fixed decimals, a real minus sign."""
+    return f"{x:.{decimals}f}".replace("-", "−")
+
+
+def significant(x: float, digits: int) -> str:
+    """A small ratio as the lesson texts quote it: 0.00087, 0.057, 0.22."""
+    return np.format_float_positional(x, precision=digits, unique=False, fractional=False,
+                                      trim="-")
+
+
+def quoted(lesson_id: str, k: int, *numbers: str) -> None:
+    """Every number is in the stop's explanation, in every language."""
+    for lang in LANGS:
+        text = t(lang)["lessons"][lesson_id]["stops"][k]
+        missing = [n for n in numbers if n not in text]
+        assert missing == [], f"{lang} {lesson_id} stop {k}: {missing} not in {text!r}"
+
+
+def test_quoted_is_a_check_that_can_fail():  # control
+    with pytest.raises(AssertionError, match="0.123"):
+        quoted("lstm_gates", 0, "0.123")
+
+
 @pytest.mark.parametrize("k", [0, 1, 4])
 def test_forgetting_the_rnn_gradient_decays_faster_than_the_lstm_and_gru(k):
     stop = stop_of("forgetting", k)
@@ -137,27 +162,144 @@ def test_forgetting_the_rnn_gradient_decays_faster_than_the_lstm_and_gru(k):
     assert rnn < gradient_ratio(f"{task}-gru", text, step) / 10
 
 
+@pytest.mark.parametrize("k,rnn_digits", [(0, 2), (1, 1)])
+def test_forgetting_the_quoted_gradient_ratios_are_measured(k, rnn_digits):
+    stop = stop_of("forgetting", k)
+    text, step = texts_of(stop)[0], stop.values["gstep"]
+    assert step == len(trace_of("forgetting", k).tokens) - 1  # the verdict before the verb
+    ratios = {arch: gradient_ratio(f"agreement-{arch}", text, step)
+              for arch in ("rnn", "lstm", "gru", "sgru")}
+    quoted("forgetting", k, significant(ratios["rnn"], rnn_digits),
+           *(significant(ratios[a], 2) for a in ("lstm", "gru", "sgru")))
+
+
+def test_forgetting_one_word_more_and_the_rnn_loses_the_number():
+    stop = stop_of("forgetting", 2)
+    knew, saw = texts_of(stop)[0], texts_of(stop_of("forgetting", 1))[0]
+    assert knew == saw.replace("saw", "knew")
+    tr, step, unit = trace_of("forgetting", 2), stop.values["step"], stop.values["unit"]
+    assert tr.tokens[step] == "that" and tr.tokens[step - 1] == "knew"
+    assert unit == model("agreement-rnn").card.notable_units[0].unit
+    h = tr.gates(0, 0)["h"][:, unit]
+    assert h[step - 1] > 0.995 and h[step] < 0  # the plural is lost at "that"
+    assert tr.outputs[-1, 1] < 0.02  # wrong: singular where "were" is needed
+    assert cells.trace(model("agreement-rnn"), saw).outputs[-1, 1] > 0.99  # right with "saw"
+    for arch in ("lstm", "gru"):
+        assert cells.trace(model(f"agreement-{arch}"), knew).outputs[-1, 1] > 0.995
+    quoted("forgetting", 2, str(unit), shown(h[step - 1]),
+           shown(h[step]), shown(tr.outputs[-1, 1]))
+
+
+def test_forgetting_the_low_data_numbers_are_the_tables():
+    table = json.loads((MODELS / "agreement_low_data_table.json").read_text())
+    acc = {cell: [run["accuracy"] for run in runs] for cell, runs in table["cells"].items()}
+    gated = [a for cell in ("lstm", "gru", "sgru") for a in acc[cell]]
+    assert max(acc["rnn"]) < min(gated)  # every RNN run below every gated run
+    quoted("forgetting", 2, f"{100 * min(acc['rnn']):.0f}–{100 * max(acc['rnn']):.0f}%",
+           f"{100 * min(gated):.0f}–{100 * max(gated):.0f}%")
+
+
+def test_forgetting_the_lstm_keeps_where_the_rnn_lost_it():
+    tr, stop = trace_of("forgetting", 3), stop_of("forgetting", 3)
+    step, unit = stop.values["step"], stop.values["unit"]
+    assert texts_of(stop) == texts_of(stop_of("forgetting", 2)) and step == 10
+    g = tr.gates(0, 0)
+    assert g["c"][step, unit] > 0.5 and tr.outputs[step:, 1].min() > 0.99
+    quoted("forgetting", 3, str(unit), shown(g["f"][step, unit]), shown(g["c"][step, unit]),
+           shown(g["f"][step + 1:, unit].min()), shown(g["f"][step + 1:, unit].max()))
+
+
+LSTM_UNIT = 27  # agreement-lstm's card: h high for a plural subject
+
+
+def test_lstm_gates_use_the_cards_unit_and_quote_the_gates():
+    assert model("agreement-lstm").card.notable_units[0].unit == LSTM_UNIT
+    assert all(s.values["unit"] == LSTM_UNIT for s in lessons.by_id("lstm_gates").stops)
+    g = trace_of("lstm_gates", 0).gates(0, 0)
+    col = {k: v[:, LSTM_UNIT] for k, v in g.items()}
+    dogs = stop_of("lstm_gates", 0).values["step"]
+    assert trace_of("lstm_gates", 0).tokens[dogs] == "dogs"
+    assert col["f"][dogs] < 0.3 and col["i"][dogs] > 0.7  # cleared, then written
+    quoted("lstm_gates", 0, shown(col["f"][dogs]))
+    quoted("lstm_gates", 1, shown(col["i"][dogs]))
+    assert abs(col["f"][dogs] * col["c"][dogs - 1] + col["i"][dogs] * col["g"][dogs]
+               - col["c"][dogs]) < 1e-5
+    quoted("lstm_gates", 2, shown(col["g"][dogs]), shown(col["f"][dogs]), shown(col["c"][dogs - 1]),
+           shown(col["i"][dogs]), shown(col["c"][dogs]), shown(col["c"][dogs + 1]))
+
+
 def test_lstm_gates_the_cell_state_carries_the_plural_across_the_distractors():
-    tr = trace_of("lstm_gates", 5)
-    g, unit = tr.gates(0, 0), stop_of("lstm_gates", 5).values["unit"]
-    assert g["i"][1, unit] > 0.8 and g["f"][5:, unit].min() > 0.8  # written at "dogs", then kept
-    singular = cells.trace(model("agreement-lstm"), texts_of(stop_of("lstm_gates", 5))[0]
+    tr = trace_of("lstm_gates", 3)
+    g, unit, cat = tr.gates(0, 0), LSTM_UNIT, stop_of("lstm_gates", 3).values["step"]
+    assert tr.tokens[cat] == "cat"
+    assert g["f"][3:, unit].min() > 0.9 and g["i"][cat, unit] < 0.05  # kept, not overwritten
+    singular = cells.trace(model("agreement-lstm"), texts_of(stop_of("lstm_gates", 3))[0]
                            .replace("dogs", "dog"))
-    assert g["c"][-1, unit] > singular.gates(0, 0)["c"][-1, unit] + 0.5
+    assert g["c"][cat, unit] > 1 and singular.gates(0, 0)["c"][cat, unit] < -1  # the sign
     assert tr.outputs[-1, 1] > 0.99 and singular.outputs[-1, 0] > 0.99  # plural / singular
+    quoted("lstm_gates", 3, shown(g["f"][cat, unit]), shown(g["i"][cat, unit]),
+           shown(g["c"][cat, unit]), shown(singular.gates(0, 0)["c"][cat, unit]))
+    last = stop_of("lstm_gates", 4).values["step"]
+    assert last == len(tr.tokens) - 1 == stop_of("lstm_gates", 5).values["step"]
+    card_r = model("agreement-lstm").card.notable_units[0].correlation
+    quoted("lstm_gates", 4, shown(g["o"][last, unit]), shown(g["h"][last, unit]), f"+{card_r:.3f}")
+    quoted("lstm_gates", 5, shown(g["f"][last, unit]), shown(g["c"][last - 1, unit]),
+           shown(g["i"][last, unit]), shown(g["g"][last, unit]), shown(tr.outputs[-1, 1]))
 
 
-@pytest.mark.parametrize("lesson_id,k", [("gru_convention", 4), ("sgru", 1)])
+GRU_UNIT = 20  # agreement-gru's and agreement-sgru's cards: h high for a plural subject
+
+
+def test_the_grus_units_are_the_cards():
+    for arch in ("gru", "sgru"):
+        assert model(f"agreement-{arch}").card.notable_units[0].unit == GRU_UNIT
+    for lesson_id in ("gru_convention", "sgru"):
+        assert all(s.values.get("unit", GRU_UNIT) == GRU_UNIT
+                   for s in lessons.by_id(lesson_id).stops)
+
+
+@pytest.mark.parametrize("lesson_id,k", [("gru_convention", 4), ("sgru", 2)])
 def test_the_grus_unit_holds_the_subjects_number(lesson_id, k):
-    tr, stop = trace_of(lesson_id, k), stop_of(lesson_id, k)
-    h = tr.gates(0, 0)["h"][:, stop.values["unit"]]
-    assert h[1:].max() < -0.7 and tr.outputs[-1, 1] > 0.99  # plural from "dogs" on
+    tr = trace_of(lesson_id, k)
+    h = tr.gates(0, 0)["h"][:, GRU_UNIT]
+    assert h[3:].min() > 0.9 and tr.outputs[-1, 1] > 0.99  # plural from "the" on
+    if lesson_id == "gru_convention":
+        card_r = model("agreement-gru").card.notable_units[0].correlation
+        quoted(lesson_id, k, shown(h[3:].min()), shown(h[3:].max()), shown(tr.outputs[-1, 1]),
+               f"+{card_r:.3f}")
 
 
 def test_gru_convention_u_is_one_minus_z_at_the_stop():
     tr, stop = trace_of("gru_convention", 1), stop_of("gru_convention", 1)
-    z = tr.gates(0, 0)["z"][stop.values["step"], stop.values["unit"]]
-    assert z < 0.1  # u = 1 − z > 0.9: almost all of the candidate is written
+    step = stop.values["step"]
+    assert tr.tokens[step] == "dogs"
+    z = tr.gates(0, 0)["z"][step, GRU_UNIT]
+    assert z < 0.2  # u = 1 − z > 0.8: most of the candidate is written
+    quoted("gru_convention", 0, shown(z))
+    quoted("gru_convention", 1, shown(1 - z))
+
+
+def test_gru_convention_the_reset_gate_lets_the_number_into_the_candidate():
+    tr, step = trace_of("gru_convention", 2), stop_of("gru_convention", 2).values["step"]
+    assert tr.tokens[step] == "cat" == tr.tokens[stop_of("gru_convention", 3).values["step"]]
+    g = tr.gates(0, 0)
+    assert g["r"][step, GRU_UNIT] > 0.9 and g["n"][3:, GRU_UNIT].min() >= 0.995
+    quoted("gru_convention", 2, shown(g["r"][step, GRU_UNIT]))
+    quoted("gru_convention", 3, shown(g["n"][step, GRU_UNIT]))
+
+
+def test_sgru_writes_at_the_subject_and_not_at_the_distractor():
+    tr = trace_of("sgru", 0)
+    g = {k: v[:, GRU_UNIT] for k, v in tr.gates(0, 0).items()}
+    dogs, cat = stop_of("sgru", 0).values["step"], stop_of("sgru", 1).values["step"]
+    assert tr.tokens[dogs] == "dogs" and tr.tokens[cat] == "cat"
+    assert 1 - g["z"][dogs] > 0.9 and 1 - g["z"][cat] < 0.05 and g["n"][cat] < -0.9
+    quoted("sgru", 0, shown(1 - g["z"][dogs]), shown(g["n"][dogs]))
+    quoted("sgru", 1, shown(g["n"][cat]), shown(1 - g["z"][cat]), shown(g["h"][cat]),
+           shown(g["h"][dogs:].min()), shown(g["h"][dogs:].max()))
+    assert tr.outputs[-1, 1] > 0.99
+    for arch in ("gru", "sgru"):  # "both score 100% on the test set"
+        assert model(f"agreement-{arch}").card.metrics["accuracy"] == 1.0
 
 
 def test_bilstm_directions_have_read_different_parts():
@@ -231,8 +373,8 @@ def test_the_index_opens_a_lesson_and_next_previous_walk_it():
     assert not at.exception, at.exception
     assert at.query_params["lesson"] == "lstm_gates" and at.query_params["stop"] == "0"
     assert at.query_params["model"] == "agreement-lstm" and at.query_params["by"] == "f"
-    assert at.session_state["unit-agreement-lstm"] == 20
-    assert any("0.41" in m.value for m in at.markdown)
+    assert at.session_state["unit-agreement-lstm"] == LSTM_UNIT
+    assert any("0.20" in m.value for m in at.markdown)
     at.button(key="lesson-next").click().run()
     assert at.query_params["stop"] == "1" and at.query_params["by"] == "i"
     at.button(key="lesson-prev").click().run()
@@ -279,3 +421,15 @@ def test_a_counting_stop_names_the_wrong_steps_also_for_the_projector():
     assert any("✗ wrong at step 138, 139" in m.value for m in at.markdown), [m.value for m in at.markdown]
     at.button(key="lesson-next").click().run()
     assert any("LSTM: right at every step" in m.value for m in at.markdown)
+
+
+def test_side_by_side_rows_start_their_plots_level_under_short_titles():
+    at = fresh(lesson="sgru", stop="3")  # four cells in narrow columns; rows "write" and "hidden"
+    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    assert len(specs) == 3 + 4  # the RNN has no gate that writes
+    titles = [s["layout"]["title"]["text"].replace("<br>", " ").replace("\u00a0", " ") for s in specs]
+    # the long "update gate u = 1 − z (textbook: share of candidate written)" wrapped to four lines
+    # and ran out of its column; the row's heading says what the row compares
+    assert titles[:3] == ["LSTM: i", "GRU: u = 1 − z", "simplified GRU: u = 1 − z"], titles
+    assert len({s["layout"]["margin"]["t"] for s in specs[:3]}) == 1  # every plot starts level
+    assert len({s["layout"]["margin"]["t"] for s in specs[3:]}) == 1

@@ -4,12 +4,15 @@ gate in the GRU, no gates at all in the RNN)."""
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
+import plotly.graph_objects as go
 import streamlit as st
 
 import cells
 from app import charts, presentation, zoo
-from app.i18n import arch_name, chart_words, model_metrics
+from app.i18n import SYMBOLS, arch_name, chart_words, model_metrics
 from app.payload import sequence_id, tokens_only_payload
 from app.presentation import controls_container, presenting
 from app.sentence import sentence_ui, traced
@@ -48,6 +51,57 @@ def siblings(model: cells.Model) -> list[cells.Model]:
 
 STEPPER_HEIGHT = 190  # px: the token strip and the buttons, presenting
 HEADING_HEIGHT = 48  # px: a role's heading, presenting
+# px: a chart's title starts after its y axis's unit labels (about 60 px) and wraps in what is left;
+# charts.readable already keeps 20 px of that free
+TITLE_INSET = 40
+COLUMN_GAP = 16  # px: Streamlit's gap between columns
+
+
+def named_title(L: dict, cell: str, gate: str) -> str:
+    """"GRU: update gate u = 1 − z": the cell and the gate, without the gate's note (the role's
+    heading above the row says what the row compares)."""
+    words = {**L["gates"][gate], "symbol": unbroken(SYMBOLS.get(gate, gate))}
+    return f"{arch_name(L, cell)}: {L['gate_formats']['title'].format(**words)}"
+
+
+def short_title(L: dict, cell: str, gate: str) -> str:
+    """"GRU: u = 1 − z": the heading above the row names the gates in words."""
+    return f"{arch_name(L, cell)}: {unbroken(SYMBOLS.get(gate, gate))}"
+
+
+def unbroken(symbol: str) -> str:
+    """"u = 1 − z" with no-break spaces: a wrapped title keeps it on one line."""
+    return symbol.replace(" ", "\u00a0")
+
+
+def row_figures(L: dict, drawn: list[tuple[cells.Model, cells.Trace, str, np.ndarray]], step: int,
+                height: int, font: int, width: int) -> list[go.Figure]:
+    """One row's heatmaps, one per (model, trace, gate, values (T, H)), each ``width`` px wide:
+    titled as ``named_title`` where every title of the row stays on one line, else as
+    ``short_title`` — narrow columns keep their titles short and their plots high. A title starts
+    after the y axis's labels and wraps in what is left of the column."""
+    for form in (named_title, short_title):
+        figures = []
+        for m, tr, name, values in drawn:
+            title = form(L, m.recurrent.cell, name)
+            fig = charts.heatmap_figure(values, tr.tokens, name, step, height=height, title=title,
+                                        words=chart_words(L), kind=m.recurrent.spec.kind(name),
+                                        font_size=font, width=width)
+            # the title as heatmap_figure wrote it (with its colour range, if any), wrapped again;
+            # these titles have spaces, so every line break stands for one
+            written = html.unescape(fig.layout.title.text.replace("<br>", " "))
+            figures.append(charts.readable(fig, written, font, width - COLUMN_GAP - TITLE_INSET))
+        if not any("<br>" in fig.layout.title.text for fig in figures):
+            break
+    return figures
+
+
+def same_top(figures: list) -> None:
+    """One row's charts start their plots at the same height: every top margin grows to the row's
+    largest (a title of more lines), the titles stay at the top."""
+    top = max((fig.layout.margin.t or 0 for fig in figures), default=0)
+    for fig in figures:
+        fig.update_layout(margin=dict(t=top))
 
 
 def render(model: cells.Model, L: dict) -> None:
@@ -77,22 +131,22 @@ def render(model: cells.Model, L: dict) -> None:
         roles = st.multiselect(V["shown"], roles, key=SHOWN, format_func=V["roles"].get)
     height = presentation.chart_height(STEPPER_HEIGHT + HEADING_HEIGHT, 300)
     width = presentation.content_width(1 / len(models))
+    font = presentation.font_size()
     for role in roles:
         by_cell = ROLES[role]
         charts_area.markdown(f"**{V['roles'][role]}**")
         cols = charts_area.columns(len(models))
-        for col, m, tr in zip(cols, models, traces, strict=True):
-            gate = by_cell.get(m.recurrent.cell)
+        shown = [(col, m, tr, by_cell.get(m.recurrent.cell))
+                 for col, m, tr in zip(cols, models, traces, strict=True)]
+        for col, m, _, gate in shown:
             if gate is None:
                 col.caption(V["missing"][role].format(cell=arch_name(L, m.recurrent.cell)))
-                continue
-            name, values = role_values(tr, gate)
-            fig = charts.heatmap_figure(values, tr.tokens, name, anchor, height=height,
-                                        title=f"{arch_name(L, m.recurrent.cell)}: "
-                                        f"{L['gate_titles'][name]}", words=chart_words(L),
-                                        kind=m.recurrent.spec.kind(name),
-                                        font_size=presentation.font_size(), width=width)
-            col.plotly_chart(fig, key=f"cmp-{role}-{m.id}", theme=None, config={"displaylogo": False})
+        drawn = [(col, m, tr, *role_values(tr, gate)) for col, m, tr, gate in shown if gate is not None]
+        figures = row_figures(L, [d[1:] for d in drawn], anchor, height, font, width)
+        row = [(col, fig, f"cmp-{role}-{m.id}") for (col, m, *_), fig in zip(drawn, figures, strict=True)]
+        same_top([fig for _, fig, _ in row])
+        for col, fig, key in row:
+            col.plotly_chart(fig, key=key, theme=None, config={"displaylogo": False})
     if present:
         return
     cols = st.columns(len(models))  # below the charts: the first screen shows the first row of them
