@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import atexit
 import io
+import json
 import shutil
 import tempfile
 import zipfile
@@ -37,14 +38,18 @@ MODELS = "_train_models"  # session: job id -> its model's folder, for every fin
 ROOT = "_train_root"  # session: this session's temporary folder
 SHOWN = "_train_shown"  # session: the run whose end the whole page has been redrawn for
 TOP = 8
+EXAMPLE = Path(__file__).resolve().parents[2] / "assets" / "train" / "example-run.json"
+DETAIL_CHARS = 160  # the raw detail of a failure shown under its words
 
 
 # ---------------------------------------------------------------- pure builders
 
 
 def loss_figure(series: dict[str, list[float]], title: str, x_title: str, y_title: str,
-                font_size: int = charts.FONT, width: int = charts.WIDTH, height: int = 300) -> go.Figure:
-    """One line per job: the loss at every training step (log scale)."""
+                font_size: int = charts.FONT, width: int = charts.WIDTH, height: int = 300,
+                example: bool = False) -> go.Figure:
+    """One line per job: the loss at every training step (log scale). ``example``: the recorded
+    example run, not this session's (``layout.meta.example``)."""
     fig = go.Figure()
     for name, losses in series.items():
         y = [float(v) for v in losses]  # plain lists: the page reads the curve as numbers
@@ -52,10 +57,42 @@ def loss_figure(series: dict[str, list[float]], title: str, x_title: str, y_titl
                                  hovertemplate="%{x}: %{y:.4g}<extra>%{fullData.name}</extra>"))
     fig.update_layout(height=height, margin=dict(l=60, r=10, b=50),
                       xaxis=dict(title=x_title, rangemode="tozero"),
-                      yaxis=dict(title=y_title, type="log", **charts.LOG_TICKS),
+                      # powers of ten only: Plotly draws the labels between them smaller
+                      yaxis=dict(title=y_title, type="log", dtick=1, **charts.LOG_TICKS),
                       legend=dict(orientation="h", y=1.0, yanchor="bottom", x=1, xanchor="right"),
-                      meta={"gatescope": "loss"})
+                      showlegend=example or len(series) > 1,
+                      uirevision="loss",  # a zoom survives the updates while it trains
+                      meta={"gatescope": "loss", "example": example})
     return charts.readable(fig, title, font_size, width, top=int(1.5 * font_size))
+
+
+@st.cache_data(show_spinner=False)
+def example_run(path: str = str(EXAMPLE)) -> dict | None:
+    """The run recorded with the default settings (``python -m cells.train.example_run``), shown
+    before this session has trained anything; None when the file is missing."""
+    try:
+        return json.loads(Path(path).read_text("utf-8"))
+    except FileNotFoundError:
+        return None
+
+
+def short_detail(error: str, chars: int = DETAIL_CHARS) -> str:
+    """A failure's raw detail as a short inline code span: its last line (a log's tail ends with the
+    exception), cut to ``chars``; inside a code span markdown and HTML are shown as typed."""
+    lines = [line.strip() for line in error.strip().splitlines() if line.strip()]
+    text = lines[-1] if lines else ""
+    if len(text) > chars:
+        text = text[: chars - 1] + "…"
+    text = text.replace("`", "'")
+    return f"`{text}`" if text else ""
+
+
+def failure_text(V: dict, s: jobs.Status) -> str:
+    """Why a job failed, in the page's language, then the raw detail (short, as code)."""
+    reason = V["errors"].get(s.error_kind or "worker", V["errors"]["worker"])
+    reason = reason.format(memory=jobs.LIMITS.memory_mb)
+    detail = short_detail(s.error)
+    return f"{reason} {V['detail'].format(detail=detail)}" if detail else reason
 
 
 def heldout_figure(series: dict[str, list[tuple[int, float]]], title: str, x_title: str,
@@ -187,10 +224,11 @@ def trained_model_ui(L: dict) -> cells.Model | None:
 # ---------------------------------------------------------------- the view
 
 
-def settings_ui(L: dict) -> None:
-    """The run's settings, kept in the session under their widget keys (``chosen_settings``)."""
+def settings_ui(L: dict, stacked: bool = False) -> None:
+    """The run's settings, kept in the session under their widget keys (``chosen_settings``);
+    ``stacked``: one under the other (the presentation bar's popover), else in one row."""
     V, lim = L["train"], jobs.LIMITS
-    cols = st.columns([2, 3, 1, 1, 1])
+    cols = [st.container() for _ in range(5)] if stacked else st.columns([2, 3, 1, 1, 1])
     cols[0].selectbox(V["task"], list(jobs.TASKS), key="tr_task",
                       format_func=lambda k: task_name(L, k, k))
     cols[1].radio(V["cell"], list(jobs.CELLS), key="tr_cell", horizontal=True,
@@ -199,7 +237,8 @@ def settings_ui(L: dict) -> None:
                          key="tr_hidden")
     cols[3].number_input(V["steps"], 10, lim.max_steps, jobs.DEFAULTS.steps, step=100, key="tr_steps")
     cols[4].number_input(V["seed"], 0, 9999, jobs.DEFAULTS.seed, key="tr_seed")
-    st.checkbox(V["race"], key="tr_race")
+    if stacked:
+        st.checkbox(V["race"], key="tr_race")
 
 
 def chosen_settings(state) -> list[jobs.Settings]:
@@ -232,7 +271,7 @@ def status_line(V: dict, L: dict, s: jobs.Status) -> str:
     if s.state == "queued":
         return V["queued"].format(name=name, position=s.queue_position)
     if s.state == "failed":
-        return V["failed"].format(name=name, error=s.error)
+        return V["failed"].format(name=name, reason=failure_text(V, s))
     if s.state == "stopped" and not s.snapshots:  # left the queue (or killed) before any snapshot
         return V["cancelled"].format(name=name)
     key = {"running": "running", "done": "done"}.get(s.state) or (
@@ -245,6 +284,31 @@ def status_line(V: dict, L: dict, s: jobs.Status) -> str:
     return line
 
 
+def loss_height(jobs_shown: int, finished: bool) -> int:
+    """The loss chart's height: 300 px; presenting, what the 720 px screen leaves under the Train
+    row and the progress bars (less once finished: the time-lapse comes under it)."""
+    if finished and presentation.presenting():
+        return 200
+    return presentation.chart_height(reserved=70 + 62 * max(1, jobs_shown), normal=300)
+
+
+def example_ui(L: dict) -> None:
+    """Before this session has trained: the recorded example run's loss, labelled as such."""
+    V, run = L["train"], example_run()
+    if run is None:
+        return
+    cfg = run["settings"]
+    cell = arch_name(L, cfg["cell"])
+    name = V["example_name"].format(cell=cell, hidden=cfg["hidden"], steps=cfg["steps"],
+                                    seed=cfg["seed"])
+    fig = loss_figure({name: run["losses"]}, V["example_chart"], V["step_axis"],
+                      V["loss_axis"], presentation.font_size(), presentation.content_width(),
+                      height=loss_height(1, False) - 30, example=True)
+    st.plotly_chart(fig, key="tr_example", theme=None, config={"displaylogo": False})
+    metric = metric_text(V, run["heldout_name"], run.get("heldout_final"))
+    st.caption(V["example_note"].format(seconds=run["seconds"], metric=metric))
+
+
 def live_ui(run: list[str], L: dict) -> None:
     """Progress, Stop and the loss curve; reruns alone every POLL s while a job is unfinished."""
     statuses = [job_status(j) for j in run]
@@ -253,27 +317,32 @@ def live_ui(run: list[str], L: dict) -> None:
 
 
 def _live(run: list[str], L: dict) -> None:
+    """Two elements, always in this order: the bars (and Stop, and any failure) in one container,
+    then the loss chart under a fixed key. The chart keeps its place in the fragment, so each poll
+    updates the same Plotly chart in place (no second copy while the fragment reruns)."""
     V = L["train"]
     statuses = [job_status(j) for j in run]
+    bars = st.container()
     if any(s is None for s in statuses):
-        st.warning(V["gone"])
+        bars.warning(V["gone"])
         return
     for s in statuses:
-        cols = st.columns([6, 1])
+        cols = bars.columns([6, 1], vertical_alignment="bottom")
         cols[0].progress(s.fraction, text=status_line(V, L, s))
         if not s.finished:
-            cols[1].button(V["stop"], key=f"tr_stop-{s.id}", on_click=jobs.stop, args=(s.id,))
+            cols[1].button(V["stop"], key=f"tr_stop-{s.id}", on_click=jobs.stop, args=(s.id,),
+                           width="stretch")
         if s.state == "failed":
-            st.error(status_line(V, L, s))
+            bars.error(status_line(V, L, s))
     # drawn from the start (empty while the workers start), so that it is in place, not new,
     # when the first losses come
     series = {job_name(L, s.settings): s.losses for s in statuses}
-    width = presentation.content_width()
-    if series:
-        st.plotly_chart(loss_figure(series, V["loss_chart"], V["step_axis"], V["loss_axis"],
-                                    presentation.font_size(), width),
-                        key="tr_loss", theme=None, config={"displaylogo": False})
-    if all(s.finished for s in statuses) and st.session_state.get(SHOWN) != run:
+    finished = all(s.finished for s in statuses)
+    st.plotly_chart(loss_figure(series, V["loss_chart"], V["step_axis"], V["loss_axis"],
+                                presentation.font_size(), presentation.content_width(),
+                                height=loss_height(len(statuses), finished)),
+                    key="tr_loss", theme=None, config={"displaylogo": False})
+    if finished and st.session_state.get(SHOWN) != run:
         st.session_state[SHOWN] = list(run)
         st.rerun(scope="app")  # the whole page: the results below appear
 
@@ -348,24 +417,35 @@ def results_ui(statuses: list[jobs.Status], L: dict) -> None:
 
 def render(model: cells.Model, L: dict) -> None:
     V, lim = L["train"], jobs.LIMITS
-    st.caption(V["intro"])
-    st.caption(V["limits"].format(steps=lim.max_steps, hidden=lim.max_hidden,
-                                  seconds=f"{lim.max_seconds:.0f}", memory=lim.memory_mb,
-                                  workers=lim.max_workers))
-    settings_ui(L)
+    presenting = presentation.presenting()
+    limits = V["limits"].format(steps=lim.max_steps, hidden=lim.max_hidden,
+                                seconds=f"{lim.max_seconds:.0f}", memory=lim.memory_mb,
+                                workers=lim.max_workers)
+    if presenting:  # the settings in the bar's popover; the page keeps Train and the charts
+        with presentation.controls_container(L):
+            settings_ui(L, stacked=True)
+            st.caption(limits)
+    else:
+        st.caption(V["intro"])
+        settings_ui(L)
     run = st.session_state.get(RUN, [])
     statuses = [job_status(j) for j in run]
     busy = any(s is not None and not s.finished for s in statuses)
-    st.button(V["start"], key="tr_start", type="primary", on_click=start, args=(L,), disabled=busy)
+    with st.container(horizontal=True, vertical_alignment="center"):
+        st.button(V["start"], key="tr_start", type="primary", on_click=start, args=(L,),
+                  disabled=busy)
+        if not presenting:
+            st.checkbox(V["race"], key="tr_race")
     error = st.session_state.pop("_train_error", None)
     if error:
         st.error(error)
     if not run:
+        example_ui(L)
+    else:
+        live_ui(run, L)
+        if statuses and all(s is not None and s.finished for s in statuses):
+            results_ui(statuses, L)
+    if not presenting:
+        st.caption(limits)
         with st.expander(L["how_to_read"]):
             st.markdown(V["how"])
-        return
-    live_ui(run, L)
-    if statuses and all(s is not None and s.finished for s in statuses):
-        results_ui(statuses, L)
-    with st.expander(L["how_to_read"]):
-        st.markdown(V["how"])
