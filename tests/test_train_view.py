@@ -4,6 +4,7 @@ beside the shipped models in Side by side."""
 
 from __future__ import annotations
 
+import json
 import time
 import zipfile
 from io import BytesIO
@@ -101,7 +102,11 @@ def test_the_view_trains_a_tiny_job_and_offers_the_model(tmp_path):
     [bar] = at.get("progress")
     charts = [c.proto.spec for c in at.get("plotly_chart")]
     assert not any('"example":true' in c for c in charts)  # the run's own curve took its place
-    assert any('"gatescope":"loss"' in c for c in charts)
+    # the live loss chart: one component element whose figure is updated in place
+    [live] = [json.loads(c.proto.json) for c in at.get("bidi_component")
+              if c.proto.component_name == "gatescope_live_chart"]
+    assert live["figure"]["layout"]["meta"] == {"gatescope": "loss", "example": False}
+    assert len(live["figure"]["data"][0]["y"]) == 30
     assert "30" in bar.proto.text and bar.proto.value == 100
     at.button(key="tr_open").click().run()
     assert at.session_state["view"] == "explorer" and at.session_state["use_trained"]
