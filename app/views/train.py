@@ -176,11 +176,16 @@ def trained_model(job_id: str) -> cells.Model | None:
     return load_folder(folder, model_id(job_id)) if folder and Path(folder).exists() else None
 
 
+LEAVE = "_train_leave"  # session: a button asked for another view; the whole page must rerun
+
+
 def use_trained(job_id: str, view: str) -> None:
-    """Button callback: show the trained model in ``view``."""
+    """Button callback: show the trained model in ``view``. The button is in the view's fragment,
+    whose rerun would draw this view again: ``render`` sees ``LEAVE`` and reruns the whole page."""
     st.session_state["use_trained"] = True
     st.session_state["trained_pick"] = job_id
     st.session_state["view"] = view
+    st.session_state[LEAVE] = True
 
 
 # ---------------------------------------------------------------- the sidebar
@@ -440,6 +445,8 @@ def render(model: cells.Model, L: dict) -> None:
     """Normal mode: settings, Train, the example or the run's bars and loss, the trained model and
     its time-lapse. Presenting (one 1280×720 screen): the settings in the bar's popover, then one row
     of Train, the loss / time-lapse switch and the model's buttons, then the chosen pane."""
+    if st.session_state.pop(LEAVE, False):  # Open / Compare was pressed: the sidebar, the model
+        st.rerun(scope="app")  # and the view all change, not only this fragment
     V, lim = L["train"], jobs.LIMITS
     presenting = presentation.presenting()
     limits = V["limits"].format(steps=lim.max_steps, hidden=lim.max_hidden,
