@@ -235,9 +235,10 @@ def trained_model_ui(L: dict) -> cells.Model | None:
 
 def settings_ui(L: dict, stacked: bool = False) -> None:
     """The run's settings, kept in the session under their widget keys (``chosen_settings``);
-    ``stacked``: one under the other (the presentation bar's popover), else in one row."""
+    ``stacked``: task and cell one under the other, then the numbers (the presentation bar's
+    popover), else all in one row."""
     V, lim = L["train"], jobs.LIMITS
-    cols = [st.container() for _ in range(5)] if stacked else st.columns([2, 3, 1, 1, 1])
+    cols = [st.container(), st.container(), *st.columns(3)] if stacked else st.columns([2, 3, 1, 1, 1])
     cols[0].selectbox(V["task"], list(jobs.TASKS), key="tr_task",
                       format_func=lambda k: task_name(L, k, k))
     cols[1].radio(V["cell"], list(jobs.CELLS), key="tr_cell", horizontal=True,
