@@ -13,7 +13,7 @@ from app.i18n import t as strings
 # "-"). The browser keeps a choice as its label, so after a language switch it would still show the
 # old language's label (or lose the choice): re-setting the value makes the server send the new one.
 RELABELLED = ("view", "order", "direction", "convention", "task", "arch-", "sat_source", "sat_gate",
-              "fu_var", "iv_gate")
+              "fu_var", "iv_gate", "tr_task", "tr_cell", "tr_pane", "tr_pick")
 
 
 def relabel_choices() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import socket
@@ -19,6 +20,16 @@ torch.set_num_threads(1)  # on 2 shared cores torch's thread pool can stall a 1 
 ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "app" / "gatescope.py"
 MODELS = Path(os.environ.get("GATESCOPE_MODELS", ROOT / "assets" / "models"))
+
+
+def page_views() -> list[str]:
+    """The page's views in order: the keys of ``VIEWS`` in app/gatescope.py, read from its source
+    (importing the page would run it), so that a test listing every view never misses a new one."""
+    tree = ast.parse(APP.read_text("utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and [getattr(t, "id", "") for t in node.targets] == ["VIEWS"]:
+            return [ast.literal_eval(k) for k in node.value.keys]
+    raise AssertionError(f"expected a VIEWS = {{...}} dict in {APP}, found none")
 
 
 def shipped_cards() -> dict[str, dict]:

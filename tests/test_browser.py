@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
 from app.i18n import t
-from tests.conftest import ROOT, shipped_cards
+from tests.conftest import ROOT, page_views, shipped_cards
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SHOTS = ROOT / "artifacts" / "screenshots"
@@ -208,8 +208,7 @@ def test_twenty_thousand_characters_say_the_limit(page):
     no_errors(page)
 
 
-VIEW_LABELS = ["Explorer", "Side by side", "Minimal pairs", "Vanishing gradients", "Interventions",
-               "Gate saturation", "Find the unit"]
+VIEW_LABELS = [t("en")["views"][v] for v in page_views()]  # every view of the page, "Train" too
 
 
 def test_every_view_and_the_language_switch(page):

@@ -12,12 +12,13 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page
 
+from tests.conftest import page_views
 from tests.test_browser import ARGS, CHROMIUM, SHOTS, browser, wait_idle  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.browser
 
 VIEWPORT = {"width": 1280, "height": 720}
-VIEWS = ["explorer", "compare", "pairs", "gradients", "intervene", "saturation", "findunit"]
+VIEWS = page_views()  # every view of the page, "train" too
 MODEL = {"findunit": "anbn-lstm"}  # a task with a hidden variable to find; the others: the default
 
 # Every drawn Plotly chart: its box, whether it meets the viewport, its title against the plot

@@ -133,3 +133,92 @@ def test_train_watch_download_open_and_load_back(browser, server, tmp_path):
         assert pg.errors == [], pg.errors
     finally:
         ctx.close()
+
+
+# Every Plotly loss chart the page ever holds while it trains: a MutationObserver numbers each new
+# one and keeps the most seen at once, so a copy that is there for a few milliseconds still counts.
+WATCH_LOSS = """() => {
+  window.__gs = {nodes: 0, most: 0};
+  const look = () => {
+    const plots = Array.from(document.querySelectorAll('.js-plotly-plot'))
+      .filter(g => g.layout && g.layout.meta && g.layout.meta.gatescope === 'loss' && !g.layout.meta.example);
+    for (const g of plots) if (!g.__gsid) g.__gsid = ++window.__gs.nodes;
+    window.__gs.most = Math.max(window.__gs.most, plots.length);
+  };
+  look();
+  new MutationObserver(look).observe(document.body, {childList: true, subtree: true, attributes: true});
+}"""
+
+
+def heatmap_values(pg: Page) -> list:
+    return pg.evaluate("() => Array.from(document.querySelectorAll('.js-plotly-plot'))"
+                       ".filter(g => g.layout && g.layout.meta && g.layout.meta.gatescope === 'heatmap')"
+                       ".map(g => g.data[0].z)")
+
+
+def test_inside_the_views_fragment_the_live_chart_updates_in_place_and_the_page_stays_usable(browser, server):
+    """The view runs in the page's fragment and the live part in its own polling fragment: while a
+    job trains, the loss chart is one Plotly chart updated in place (never a second copy, never a
+    new one), a language switch (a whole-page rerun) answers at once and the bar keeps moving in
+    the new language; Stop ends the run with its model so far, and the time-lapse's slider
+    redraws the gates of another snapshot."""
+    zh = t("zh")["train"]
+    ctx = browser.new_context(viewport={"width": 1280, "height": 720})
+    pg = ctx.new_page()
+    pg.errors = []
+    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+    try:
+        pg.goto(f"{server}/?view=train")
+        wait_idle(pg)
+        box = pg.get_by_label(V["steps"], exact=True)
+        box.fill("3000")
+        box.press("Enter")
+        wait_idle(pg)
+        pg.get_by_role("button", name=V["start"], exact=True).click()
+        pg.wait_for_function("() => Array.from(document.querySelectorAll('.js-plotly-plot'))"
+                             ".some(g => g.layout && g.layout.meta && g.layout.meta.gatescope === 'loss'"
+                             " && !g.layout.meta.example && g.data[0].y.length > 5)", timeout=90_000)
+        pg.evaluate(WATCH_LOSS)
+        lengths = []
+        for _ in range(4):  # four polls
+            pg.wait_for_timeout(1100)
+            lengths.append(len(loss_curve(pg)))
+        assert lengths == sorted(lengths) and lengths[-1] > lengths[0], lengths  # it grows
+        watched = pg.evaluate("() => window.__gs")
+        assert watched == {"nodes": 1, "most": 1}, watched  # one chart, the same one, updated
+
+        # another control of the page while it trains: the language, a whole-page rerun
+        before = progress_values(pg)[0]
+        began = pg.evaluate("() => performance.now()")
+        pg.get_by_text("简体中文", exact=True).click()
+        pg.get_by_text(zh["stop"], exact=True).wait_for(timeout=10_000)
+        answered = pg.evaluate("() => performance.now()") - began
+        assert answered < 5000, answered
+        pg.wait_for_function("v => { const b = document.querySelector("
+                             "'[data-testid=stProgress] [role=progressbar]');"
+                             " return b && +b.getAttribute('aria-valuenow') > v; }", arg=before,
+                             timeout=20_000)
+        assert "步" in pg.locator("[data-testid=stProgress]").first.inner_text()
+
+        # Stop: the model so far is kept, the results and the time-lapse appear
+        pg.get_by_role("button", name=zh["stop"], exact=True).click()
+        prefix = zh["stopped"].split("{step}")[1][:4]
+        pg.get_by_text(prefix).first.wait_for(timeout=30_000)
+        pg.get_by_text(zh["timelapse"]).wait_for(timeout=30_000)
+        wait_idle(pg)
+        assert 0 < progress_values(pg)[0] < 100
+        assert pg.get_by_role("button", name=zh["stop"], exact=True).count() == 0
+        last = heatmap_values(pg)
+        assert last, "no time-lapse heatmaps"
+        slider = pg.locator("[data-testid=stSlider] input").first
+        slider.focus()
+        slider.press("Home")  # step 0: the untrained network
+        wait_idle(pg)
+        pg.wait_for_function("() => Array.from(document.querySelectorAll('[data-testid=stSlider]'))"
+                             ".some(s => /\\b0\\b/.test(s.innerText))")
+        pg.wait_for_timeout(500)
+        assert heatmap_values(pg) != last  # the gates of another point of training
+        assert pg.locator("[data-testid=stException]").count() == 0
+        assert pg.errors == [], pg.errors
+    finally:
+        ctx.close()

@@ -7,9 +7,10 @@ import json
 
 import pytest
 
+from tests.conftest import APP, page_views
 from tests.test_app import CARDS, fresh, heatmaps, pick, specs
 
-VIEWS = ["explorer", "compare", "pairs", "gradients", "intervene", "saturation", "findunit"]
+VIEWS = page_views()  # every view of the page, "train" too
 
 
 def task_id(task: str, cell: str = "lstm") -> str:
@@ -27,6 +28,15 @@ def test_every_view_renders_in_both_languages(view, lang):
     assert at.expander  # every view has its "how to read this" note (and the sidebar's)
     if view != "intervene":  # interventions draw charts once one is added
         assert at.get("plotly_chart") or heatmaps(at) or at.warning or at.info
+
+
+def test_the_view_list_is_the_pages_own():
+    """The views these tests walk through are the ones the page offers, in its order (a new view
+    is never missed)."""
+    at = fresh()
+    L = json.loads((APP.parent / "strings" / "en.json").read_text("utf-8"))
+    assert at.radio(key="view").options == [L["views"][v] for v in VIEWS]
+    assert "train" in VIEWS
 
 
 def test_side_by_side_lines_up_gate_roles():

@@ -109,6 +109,7 @@ def test_a_failing_job_says_why(pool, tmp_path):
                       tmp_path)
     st = wait_for(pool, job, lambda s: s.finished)
     assert st.state == "failed" and "the data went missing" in st.error
+    assert st.error_kind == "worker"  # the page words it by its kind
     assert pool.result_folder(job) is None and pool.pids() == []
 
 
@@ -119,6 +120,7 @@ def test_a_worker_over_its_memory_cap_fails_with_a_message(tmp_path):
         st = wait_for(pool, job, lambda s: s.finished)
         assert st.state == "failed" and st.error, st
         assert "memory" in st.error.lower() or "200 MB" in st.error
+        assert st.error_kind in ("memory", "crashed"), st  # torch may die at import, before a word
     finally:
         pool.shutdown()
 
@@ -130,7 +132,7 @@ def test_a_worker_that_dies_without_a_word_is_reported(pool, tmp_path):
     (pool.folder(job) / jobs.PROGRESS).write_text(json.dumps({"state": "running"}))
     subprocess.run(["kill", "-9", str(pid)], check=True)
     st = wait_for(pool, job, lambda s: s.finished, timeout=10)
-    assert st.state == "failed" and "exited with code -9" in st.error
+    assert st.state == "failed" and "exited with code -9" in st.error and st.error_kind == "crashed"
     assert not alive(pid)
 
 

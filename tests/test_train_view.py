@@ -4,6 +4,7 @@ beside the shipped models in Side by side."""
 
 from __future__ import annotations
 
+import json
 import time
 import zipfile
 from io import BytesIO
@@ -84,8 +85,11 @@ def test_the_view_trains_a_tiny_job_and_offers_the_model(tmp_path):
     at.session_state["view"] = "train"
     at.run()
     assert not at.exception
-    limits = at.caption[1].value
-    assert str(jobs.LIMITS.max_steps) in limits and str(jobs.LIMITS.max_hidden) in limits
+    [limits] = [c.value for c in at.caption if str(jobs.LIMITS.max_steps) in c.value]
+    assert str(jobs.LIMITS.max_hidden) in limits
+    # before a run: the recorded example's curve, marked as an example
+    [example] = [c for c in at.get("plotly_chart") if '"example":true' in c.proto.spec]
+    assert t("en")["train"]["example_chart"] in example.proto.spec
     at.number_input(key="tr_steps").set_value(30).run()
     at.number_input(key="tr_hidden").set_value(4).run()
     at.button(key="tr_start").click().run()
@@ -96,6 +100,13 @@ def test_the_view_trains_a_tiny_job_and_offers_the_model(tmp_path):
         at.run()
     assert "tr_open" in [b.key for b in at.button], [p.proto.text for p in at.get("progress")]
     [bar] = at.get("progress")
+    charts = [c.proto.spec for c in at.get("plotly_chart")]
+    assert not any('"example":true' in c for c in charts)  # the run's own curve took its place
+    # the live loss chart: one component element whose figure is updated in place
+    [live] = [json.loads(c.proto.json) for c in at.get("bidi_component")
+              if c.proto.component_name == "gatescope_live_chart"]
+    assert live["figure"]["layout"]["meta"] == {"gatescope": "loss", "example": False}
+    assert len(live["figure"]["data"][0]["y"]) == 30
     assert "30" in bar.proto.text and bar.proto.value == 100
     at.button(key="tr_open").click().run()
     assert at.session_state["view"] == "explorer" and at.session_state["use_trained"]
@@ -117,3 +128,56 @@ def test_each_state_has_its_line_in_both_languages():
         assert "40" in line and L["metrics"] in line
         failed = jobs.Status("j", "failed", jobs.DEFAULTS, error="RuntimeError: boom")
         assert "RuntimeError: boom" in view.status_line(L["train"], L, failed)
+
+
+def test_the_example_run_is_the_default_settings_really_trained():
+    """The curve shown before a first run: recorded by ``python -m cells.train.example_run`` with
+    the defaults; every step's loss, falling; its model right on every n it trained on."""
+    run = view.example_run()
+    d = jobs.DEFAULTS
+    assert run["settings"] == {"task": d.task, "cell": d.cell, "hidden": d.hidden, "steps": d.steps,
+                               "seed": d.seed}
+    losses = run["losses"]
+    assert len(losses) == d.steps and all(v > 0 for v in losses)
+    assert np.mean(losses[-20:]) < 0.05 * np.mean(losses[:20]), (losses[:3], losses[-3:])
+    assert run["heldout_name"] == "max_n_all_correct" and run["heldout_final"] >= jobs.TRAIN_MAX_N
+    assert "cells.train.example_run" in run["command"]
+    fig = view.loss_figure({"x": losses}, "t", "step", "loss", example=True)
+    assert fig.layout.meta["example"] is True and fig.layout.showlegend  # its settings are shown
+    assert view.example_run(str(MODELS / "no-such-file.json")) is None
+
+
+def test_each_failure_is_worded_in_the_pages_language_with_a_short_escaped_detail():
+    hostile = "Traceback (most recent call last):\n  ...\nRuntimeError: <b>boom</b> `x` " + "y" * 400
+    for lang in ("en", "zh"):
+        V = t(lang)["train"]
+        assert set(V["errors"]) == set(jobs.ERROR_KINDS)
+        for kind in jobs.ERROR_KINDS:
+            s = jobs.Status("j", "failed", jobs.DEFAULTS, error=hostile, error_kind=kind)
+            line = view.status_line(V, t(lang), s)
+            assert V["errors"][kind].format(memory=jobs.LIMITS.memory_mb) in line
+            detail = line.split(V["detail"].format(detail=""))[1]
+            assert detail.startswith("`RuntimeError: <b>boom</b> 'x' y") and detail.endswith("…`")
+            assert detail.count("`") == 2 and len(detail) <= view.DETAIL_CHARS + 2  # one code span
+            assert "Traceback" not in line
+        if lang == "zh":  # no English of ours around the raw detail
+            assert "failed" not in line and "training" not in line
+    bare = jobs.Status("j", "failed", jobs.DEFAULTS, error="", error_kind="silent")
+    assert view.status_line(t("en")["train"], t("en"), bare).endswith(t("en")["train"]["errors"]["silent"])
+
+
+def test_a_language_switch_relabels_the_train_views_choices():
+    """The browser keeps a choice as its label: after English -> Chinese the task box must be sent
+    again, in Chinese, with the same task (app/sidebar.py RELABELLED)."""
+    from tests.test_i18n_page import shown_label
+
+    at = AppTest.from_file(str(APP), default_timeout=120)
+    at.session_state["view"] = "train"
+    at.run()
+    at.selectbox(key="tr_task").set_value("agreement").run()
+    box = at.selectbox(key="tr_task")
+    before = box.options[box.index]
+    at.radio(key="lang").set_value("zh").run()
+    assert not at.exception, at.exception
+    box = at.selectbox(key="tr_task")
+    assert (shown_label(before, box), box.value) == (t("zh")["tasks"]["agreement"], "agreement")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import atexit
 import io
+import json
 import shutil
 import tempfile
 import zipfile
@@ -24,6 +25,7 @@ import streamlit as st
 import cells
 from app import charts, presentation
 from app.i18n import arch_name, chart_words, task_name
+from app.live_chart_ui import live_chart_ui
 from app.views.findunit import ranking
 from app.views.saturation import scatter_figure
 from cells import tasks
@@ -37,25 +39,64 @@ MODELS = "_train_models"  # session: job id -> its model's folder, for every fin
 ROOT = "_train_root"  # session: this session's temporary folder
 SHOWN = "_train_shown"  # session: the run whose end the whole page has been redrawn for
 TOP = 8
+PRESENT_ABOVE_MAPS = 70 + 62 + 80  # presenting: the Train row, a bar, the slider (px)
+LINE_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7")  # Okabe-Ito: one per job, colour-blind safe
+EXAMPLE = Path(__file__).resolve().parents[2] / "assets" / "train" / "example-run.json"
+DETAIL_CHARS = 160  # the raw detail of a failure shown under its words
 
 
 # ---------------------------------------------------------------- pure builders
 
 
 def loss_figure(series: dict[str, list[float]], title: str, x_title: str, y_title: str,
-                font_size: int = charts.FONT, width: int = charts.WIDTH, height: int = 300) -> go.Figure:
-    """One line per job: the loss at every training step (log scale)."""
+                font_size: int = charts.FONT, width: int = charts.WIDTH, height: int = 300,
+                example: bool = False) -> go.Figure:
+    """One line per job: the loss at every training step (log scale). ``example``: the recorded
+    example run, not this session's (``layout.meta.example``)."""
     fig = go.Figure()
-    for name, losses in series.items():
+    for k, (name, losses) in enumerate(series.items()):
         y = [float(v) for v in losses]  # plain lists: the page reads the curve as numbers
         fig.add_trace(go.Scatter(x=list(range(1, len(y) + 1)), y=y, mode="lines", name=name,
+                                 line=dict(color=LINE_COLORS[k % len(LINE_COLORS)], width=2),
                                  hovertemplate="%{x}: %{y:.4g}<extra>%{fullData.name}</extra>"))
     fig.update_layout(height=height, margin=dict(l=60, r=10, b=50),
                       xaxis=dict(title=x_title, rangemode="tozero"),
-                      yaxis=dict(title=y_title, type="log", **charts.LOG_TICKS),
+                      # powers of ten only: Plotly draws the labels between them smaller
+                      yaxis=dict(title=y_title, type="log", dtick=1, **charts.LOG_TICKS),
                       legend=dict(orientation="h", y=1.0, yanchor="bottom", x=1, xanchor="right"),
-                      meta={"gatescope": "loss"})
+                      showlegend=example or len(series) > 1,
+                      uirevision="loss",  # a zoom survives the updates while it trains
+                      meta={"gatescope": "loss", "example": example})
     return charts.readable(fig, title, font_size, width, top=int(1.5 * font_size))
+
+
+@st.cache_data(show_spinner=False)
+def example_run(path: str = str(EXAMPLE)) -> dict | None:
+    """The run recorded with the default settings (``python -m cells.train.example_run``), shown
+    before this session has trained anything; None when the file is missing."""
+    try:
+        return json.loads(Path(path).read_text("utf-8"))
+    except FileNotFoundError:
+        return None
+
+
+def short_detail(error: str, chars: int = DETAIL_CHARS) -> str:
+    """A failure's raw detail as a short inline code span: its last line (a log's tail ends with the
+    exception), cut to ``chars``; inside a code span markdown and HTML are shown as typed."""
+    lines = [line.strip() for line in error.strip().splitlines() if line.strip()]
+    text = lines[-1] if lines else ""
+    if len(text) > chars:
+        text = text[: chars - 1] + "…"
+    text = text.replace("`", "'")
+    return f"`{text}`" if text else ""
+
+
+def failure_text(V: dict, s: jobs.Status) -> str:
+    """Why a job failed, in the page's language, then the raw detail (short, as code)."""
+    reason = V["errors"].get(s.error_kind or "worker", V["errors"]["worker"])
+    reason = reason.format(memory=jobs.LIMITS.memory_mb)
+    detail = short_detail(s.error)
+    return f"{reason} {V['detail'].format(detail=detail)}" if detail else reason
 
 
 def heldout_figure(series: dict[str, list[tuple[int, float]]], title: str, x_title: str,
@@ -135,11 +176,16 @@ def trained_model(job_id: str) -> cells.Model | None:
     return load_folder(folder, model_id(job_id)) if folder and Path(folder).exists() else None
 
 
+LEAVE = "_train_leave"  # session: a button asked for another view; the whole page must rerun
+
+
 def use_trained(job_id: str, view: str) -> None:
-    """Button callback: show the trained model in ``view``."""
+    """Button callback: show the trained model in ``view``. The button is in the view's fragment,
+    whose rerun would draw this view again: ``render`` sees ``LEAVE`` and reruns the whole page."""
     st.session_state["use_trained"] = True
     st.session_state["trained_pick"] = job_id
     st.session_state["view"] = view
+    st.session_state[LEAVE] = True
 
 
 # ---------------------------------------------------------------- the sidebar
@@ -187,10 +233,12 @@ def trained_model_ui(L: dict) -> cells.Model | None:
 # ---------------------------------------------------------------- the view
 
 
-def settings_ui(L: dict) -> None:
-    """The run's settings, kept in the session under their widget keys (``chosen_settings``)."""
+def settings_ui(L: dict, stacked: bool = False) -> None:
+    """The run's settings, kept in the session under their widget keys (``chosen_settings``);
+    ``stacked``: task and cell one under the other, then the numbers (the presentation bar's
+    popover), else all in one row."""
     V, lim = L["train"], jobs.LIMITS
-    cols = st.columns([2, 3, 1, 1, 1])
+    cols = [st.container(), st.container(), *st.columns(3)] if stacked else st.columns([2, 3, 1, 1, 1])
     cols[0].selectbox(V["task"], list(jobs.TASKS), key="tr_task",
                       format_func=lambda k: task_name(L, k, k))
     cols[1].radio(V["cell"], list(jobs.CELLS), key="tr_cell", horizontal=True,
@@ -199,7 +247,8 @@ def settings_ui(L: dict) -> None:
                          key="tr_hidden")
     cols[3].number_input(V["steps"], 10, lim.max_steps, jobs.DEFAULTS.steps, step=100, key="tr_steps")
     cols[4].number_input(V["seed"], 0, 9999, jobs.DEFAULTS.seed, key="tr_seed")
-    st.checkbox(V["race"], key="tr_race")
+    if stacked:
+        st.checkbox(V["race"], key="tr_race")
 
 
 def chosen_settings(state) -> list[jobs.Settings]:
@@ -232,7 +281,7 @@ def status_line(V: dict, L: dict, s: jobs.Status) -> str:
     if s.state == "queued":
         return V["queued"].format(name=name, position=s.queue_position)
     if s.state == "failed":
-        return V["failed"].format(name=name, error=s.error)
+        return V["failed"].format(name=name, reason=failure_text(V, s))
     if s.state == "stopped" and not s.snapshots:  # left the queue (or killed) before any snapshot
         return V["cancelled"].format(name=name)
     key = {"running": "running", "done": "done"}.get(s.state) or (
@@ -245,35 +294,65 @@ def status_line(V: dict, L: dict, s: jobs.Status) -> str:
     return line
 
 
-def live_ui(run: list[str], L: dict) -> None:
-    """Progress, Stop and the loss curve; reruns alone every POLL s while a job is unfinished."""
+def loss_height(jobs_shown: int) -> int:
+    """The loss chart's height: 300 px; presenting, what the 720 px screen leaves under the Train
+    row and the progress bars."""
+    return presentation.chart_height(reserved=70 + 62 * max(1, jobs_shown), normal=300)
+
+
+def example_ui(L: dict) -> None:
+    """Before this session has trained: the recorded example run's loss, labelled as such."""
+    V, run = L["train"], example_run()
+    if run is None:
+        return
+    cfg = run["settings"]
+    cell = arch_name(L, cfg["cell"])
+    name = V["example_name"].format(cell=cell, hidden=cfg["hidden"], steps=cfg["steps"],
+                                    seed=cfg["seed"])
+    fig = loss_figure({name: run["losses"]}, V["example_chart"], V["step_axis"],
+                      V["loss_axis"], presentation.font_size(), presentation.content_width(),
+                      height=loss_height(1) - 30, example=True)
+    st.plotly_chart(fig, key="tr_example", theme=None, config={"displaylogo": False})
+    metric = metric_text(V, run["heldout_name"], run.get("heldout_final"))
+    st.caption(V["example_note"].format(seconds=run["seconds"], metric=metric))
+
+
+def live_ui(run: list[str], L: dict, chart: bool = True) -> None:
+    """Progress, Stop and the loss curve (unless ``chart`` is False: presenting the time-lapse);
+    reruns alone every POLL s while a job is unfinished."""
     statuses = [job_status(j) for j in run]
     running = any(s is not None and not s.finished for s in statuses)
-    st.fragment(run_every=POLL if running else None)(_live)(run, L)
+    st.fragment(run_every=POLL if running else None)(_live)(run, L, chart)
 
 
-def _live(run: list[str], L: dict) -> None:
+def _live(run: list[str], L: dict, chart: bool = True) -> None:
+    """Two elements, always in this order: the bars (and Stop, and any failure) in one container,
+    then the loss chart, a component under a fixed key that keeps its Plotly chart mounted and
+    applies each poll's figure with ``Plotly.react`` (a ``st.plotly_chart`` here was mounted anew
+    on each poll, two copies in the page for a moment)."""
     V = L["train"]
     statuses = [job_status(j) for j in run]
+    bars = st.container()
     if any(s is None for s in statuses):
-        st.warning(V["gone"])
+        bars.warning(V["gone"])
         return
     for s in statuses:
-        cols = st.columns([6, 1])
+        cols = bars.columns([6, 1], vertical_alignment="bottom")
         cols[0].progress(s.fraction, text=status_line(V, L, s))
         if not s.finished:
-            cols[1].button(V["stop"], key=f"tr_stop-{s.id}", on_click=jobs.stop, args=(s.id,))
+            cols[1].button(V["stop"], key=f"tr_stop-{s.id}", on_click=jobs.stop, args=(s.id,),
+                           width="stretch")
         if s.state == "failed":
-            st.error(status_line(V, L, s))
+            bars.error(status_line(V, L, s))
     # drawn from the start (empty while the workers start), so that it is in place, not new,
     # when the first losses come
     series = {job_name(L, s.settings): s.losses for s in statuses}
-    width = presentation.content_width()
-    if series:
-        st.plotly_chart(loss_figure(series, V["loss_chart"], V["step_axis"], V["loss_axis"],
-                                    presentation.font_size(), width),
-                        key="tr_loss", theme=None, config={"displaylogo": False})
-    if all(s.finished for s in statuses) and st.session_state.get(SHOWN) != run:
+    finished = all(s.finished for s in statuses)
+    if chart:
+        live_chart_ui(loss_figure(series, V["loss_chart"], V["step_axis"], V["loss_axis"],
+                                  presentation.font_size(), presentation.content_width(),
+                                  height=loss_height(len(statuses))), key="tr_loss")
+    if finished and st.session_state.get(SHOWN) != run:
         st.session_state[SHOWN] = list(run)
         st.rerun(scope="app")  # the whole page: the results below appear
 
@@ -282,21 +361,29 @@ def timelapse_ui(s: jobs.Status, L: dict) -> None:
     V, words = L["train"], chart_words(L)
     variables = tasks.hidden_variables(s.settings.task)
     var_name = L["findunit"]["variables"].get(variables[0].name, "") if variables else ""
-    st.markdown(f"**{V['timelapse']}**")
-    st.caption(V["timelapse_help"].format(probe=s.probe, variable=var_name))
-    step = st.select_slider(V["at_step"], s.snapshots, value=s.snapshots[-1], key=f"tr_at-{s.id}")
+    presenting = presentation.presenting()
+    if not presenting:
+        st.markdown(f"**{V['timelapse']}**")
+        st.caption(V["timelapse_help"].format(probe=s.probe, variable=var_name))
+    label = V["at_step_probe"].format(probe=s.probe) if presenting else V["at_step"]
+    step = st.select_slider(label, s.snapshots, value=s.snapshots[-1], key=f"tr_at-{s.id}")
     snap = load_folder(str(jobs.snapshot_folder(s.id, step)), f"{model_id(s.id)}-s{step}")
     trace = cells.trace(snap, s.probe)
     rec = snap.recurrent
     font, width = presentation.font_size(), presentation.content_width()
     gates = trace.gates(0, 0)
+    # presenting: every gate in rows of three in what the screen leaves under the slider
+    height = presentation.chart_height(PRESENT_ABOVE_MAPS, 260) // -(-len(gates) // 3) - 8 \
+        if presenting else 260
     cols = st.columns(3)
     for k, (gate, values) in enumerate(gates.items()):
-        fig = charts.heatmap_figure(values, trace.tokens, gate, len(trace.tokens) - 1, height=260,
+        fig = charts.heatmap_figure(values, trace.tokens, gate, len(trace.tokens) - 1, height=height,
                                     title=L["gate_titles"][gate], words=words,
                                     kind=rec.spec.kind(gate), font_size=font, width=width // 3)
         cols[k % 3].plotly_chart(fig, key=f"tr_hm-{gate}", theme=None,
                                  config={"displaylogo": False})
+    if presenting:  # the ranking, the held-out chart and the saturation picture: normal mode
+        return
     left, right = st.columns(2)
     if variables:
         target = variables[0].extract(trace.tokens)
@@ -321,51 +408,85 @@ def timelapse_ui(s: jobs.Status, L: dict) -> None:
                        key="tr_sat", theme=None, config={"displaylogo": False})
 
 
-def results_ui(statuses: list[jobs.Status], L: dict) -> None:
-    V = L["train"]
-    done = [s for s in statuses if jobs.result_folder(s.id) is not None]
-    if not done:
-        return
+def finished_models(statuses: list[jobs.Status]) -> list[jobs.Status]:
+    """The run's jobs that finished with a model, each kept in the session's list of models."""
+    done = [s for s in statuses if s is not None and jobs.result_folder(s.id) is not None]
     models = st.session_state.setdefault(MODELS, {})
     for s in done:
         models[s.id] = str(jobs.result_folder(s.id))
-    st.markdown(f"**{V['result']}**")
+    return done
+
+
+def result_controls_ui(done: list[jobs.Status], L: dict) -> jobs.Status:
+    """Which of the run's models (in a race), then open, compare and download it, in one row."""
+    V = L["train"]
     by_id = {s.id: s for s in done}
     pick = st.radio(V["which"], list(by_id), key="tr_pick", horizontal=True,
+                    label_visibility="collapsed" if presentation.presenting() else "visible",
                     format_func=lambda j: job_name(L, by_id[j].settings)) if len(done) > 1 else done[0].id
-    s = by_id[pick]
-    st.caption(metric_line(L, s.heldout_name, s.heldout_final))
-    cols = st.columns(3)
-    cols[0].button(V["open"], key="tr_open", type="primary", on_click=use_trained,
-                   args=(s.id, "explorer"))
-    cols[1].button(V["compare"], key="tr_compare", on_click=use_trained, args=(s.id, "compare"))
+    s = by_id[pick]  # its held-out result is on its bar's line
+    st.button(V["open"], key="tr_open", type="primary", on_click=use_trained, args=(s.id, "explorer"))
+    st.button(V["compare"], key="tr_compare", on_click=use_trained, args=(s.id, "compare"))
     name = f"{s.settings.task}-{s.settings.cell}-{s.id}"
-    cols[2].download_button(V["download"], zip_folder(jobs.result_folder(s.id), name),
-                            file_name=f"{name}.zip", mime="application/zip", key="tr_download",
-                            help=V["download_help"])
+    st.download_button(V["download"], zip_folder(jobs.result_folder(s.id), name),
+                       file_name=f"{name}.zip", mime="application/zip", key="tr_download",
+                       help=V["download_help"])
+    return s
+
+
+def results_ui(done: list[jobs.Status], L: dict) -> None:
+    """Normal mode, under the loss chart: the trained model's controls and its time-lapse."""
+    st.markdown(f"**{L['train']['result']}**")
+    with st.container(horizontal=True, vertical_alignment="bottom"):
+        s = result_controls_ui(done, L)
     timelapse_ui(s, L)
 
 
 def render(model: cells.Model, L: dict) -> None:
+    """Normal mode: settings, Train, the example or the run's bars and loss, the trained model and
+    its time-lapse. Presenting (one 1280×720 screen): the settings in the bar's popover, then one row
+    of Train, the loss / time-lapse switch and the model's buttons, then the chosen pane."""
+    if st.session_state.pop(LEAVE, False):  # Open / Compare was pressed: the sidebar, the model
+        st.rerun(scope="app")  # and the view all change, not only this fragment
     V, lim = L["train"], jobs.LIMITS
-    st.caption(V["intro"])
-    st.caption(V["limits"].format(steps=lim.max_steps, hidden=lim.max_hidden,
-                                  seconds=f"{lim.max_seconds:.0f}", memory=lim.memory_mb,
-                                  workers=lim.max_workers))
-    settings_ui(L)
+    presenting = presentation.presenting()
+    limits = V["limits"].format(steps=lim.max_steps, hidden=lim.max_hidden,
+                                seconds=f"{lim.max_seconds:.0f}", memory=lim.memory_mb,
+                                workers=lim.max_workers)
+    if presenting:
+        with presentation.controls_container(L):
+            settings_ui(L, stacked=True)
+            st.caption(limits)
+    else:
+        st.caption(V["intro"])
+        settings_ui(L)
     run = st.session_state.get(RUN, [])
     statuses = [job_status(j) for j in run]
-    busy = any(s is not None and not s.finished for s in statuses)
-    st.button(V["start"], key="tr_start", type="primary", on_click=start, args=(L,), disabled=busy)
+    finished = bool(statuses) and all(s is not None and s.finished for s in statuses)
+    done = finished_models(statuses) if finished else []
+    pane, picked = "loss", None
+    with st.container(horizontal=True, vertical_alignment="center"):
+        st.button(V["start"], key="tr_start", type="primary", on_click=start, args=(L,),
+                  disabled=any(s is not None and not s.finished for s in statuses))
+        if not presenting:
+            st.checkbox(V["race"], key="tr_race")
+        elif done:
+            pane = st.segmented_control(V["pane"], list(V["panes"]), key="tr_pane", default="loss",
+                                        format_func=V["panes"].get,
+                                        label_visibility="collapsed") or "loss"
+            picked = result_controls_ui(done, L)
     error = st.session_state.pop("_train_error", None)
     if error:
         st.error(error)
     if not run:
+        example_ui(L)
+    else:
+        live_ui(run, L, chart=pane == "loss")
+        if picked is not None and pane == "timelapse":
+            timelapse_ui(picked, L)
+        elif done and not presenting:
+            results_ui(done, L)
+    if not presenting:
+        st.caption(limits)
         with st.expander(L["how_to_read"]):
             st.markdown(V["how"])
-        return
-    live_ui(run, L)
-    if statuses and all(s is not None and s.finished for s in statuses):
-        results_ui(statuses, L)
-    with st.expander(L["how_to_read"]):
-        st.markdown(V["how"])

@@ -312,10 +312,11 @@ def main(argv: list[str] | None = None) -> int:
         train(folder, settings, progress)
     except Exception as e:  # noqa: BLE001 - every failure becomes a message the page shows
         traceback.print_exc()
-        error = f"{type(e).__name__}: {e}"
+        error, kind = f"{type(e).__name__}: {e}", "worker"
         if isinstance(e, MemoryError) or any(w in str(e) for w in MEMORY_WORDS):
             error = f"out of memory (the job is capped at {settings['memory_mb']} MB): {error}"
-        progress.finish("failed", error=error)
+            kind = "memory"
+        progress.finish("failed", error=error, error_kind=kind)
         return 1
     return 0
 

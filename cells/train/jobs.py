@@ -36,6 +36,11 @@ TASKS = ("anbn", "agreement")  # the tasks a job can train (job_worker.TASKS)
 TRAIN_MAX_N = 20  # aⁿbⁿ jobs train on n = 1..TRAIN_MAX_N
 CELLS = ("lstm", "gru", "sgru", "rnn")
 STATES = ("queued", "running", "done", "stopped", "failed")
+# why a job failed (Status.error_kind); the page words each kind in its language, Status.error is
+# the raw detail: "worker" it raised an error, "memory" over its memory cap (both from the worker),
+# "crashed" it exited with an error code, "silent" it ended without a word, "overdue" it was killed
+# still running after its time limit (the door).
+ERROR_KINDS = ("worker", "memory", "crashed", "silent", "overdue")
 FINISHED = ("done", "stopped", "failed")
 
 
@@ -100,7 +105,8 @@ class Status:
     snapshots: list[int] = field(default_factory=list)  # steps with a snapshot folder
     metric_summary: str = ""
     heldout_final: float | None = None  # the held-out metric of the trained model
-    error: str = ""
+    error: str = ""  # the raw detail, in English (a log line, an exception)
+    error_kind: str = ""  # one of ERROR_KINDS when failed
     stopped_by: str = ""  # "user" | "time_limit" | ""
     seconds: float = 0.0
     probe: str = ""  # the fixed input of the time-lapse
@@ -123,6 +129,7 @@ class _Job:
     started: float = 0.0
     final: str = ""  # a state the door decided (stopped while queued, killed, crashed)
     error: str = ""
+    error_kind: str = ""
 
 
 class Pool:
@@ -168,8 +175,10 @@ class Pool:
             progress = _read_progress(job.folder)
             state = job.final or progress.get("state", "running")
             error = job.error or progress.get("error", "")
+            kind = job.error_kind or progress.get("error_kind", "") or ("worker" if error else "")
             if state == "running" and job.process is None:
                 state, error = "failed", error or "the worker ended without a word"
+                kind = kind or "silent"
             elif state in FINISHED and job.process is not None:
                 state = "running"  # finished only once its process is gone
         return Status(
@@ -177,7 +186,7 @@ class Pool:
             int(progress.get("steps", job.settings.steps)), list(progress.get("losses", [])),
             [tuple(p) for p in progress.get("heldout", [])], progress.get("heldout_name", ""),
             list(progress.get("snapshots", [])), progress.get("metric_summary", ""),
-            progress.get("heldout_final"), error,
+            progress.get("heldout_final"), error, kind if state == "failed" else "",
             progress.get("stopped_by", ""), float(progress.get("seconds", 0.0)),
             progress.get("probe", ""),
         )
@@ -199,7 +208,7 @@ class Pool:
             process.wait(wait)
         except subprocess.TimeoutExpired:
             with self.lock:
-                self._kill(job, "stopped", "")
+                self._kill(job, "stopped", "", "")
         with self.lock:
             self._pump()
 
@@ -228,7 +237,7 @@ class Pool:
             self.queue.clear()
             for job in self.jobs.values():
                 if job.process is not None:
-                    self._kill(job, "stopped", "")
+                    self._kill(job, "stopped", "", "")
 
     # -- inside
 
@@ -248,12 +257,12 @@ class Pool:
             code = job.process.poll()
             if code is None:
                 if now - job.started > job.settings.time_limit + KILL_GRACE:
-                    self._kill(job, "failed", f"killed: still running {KILL_GRACE:.0f} s after its"
+                    self._kill(job, "failed", "overdue", f"killed: still running {KILL_GRACE:.0f} s after its"
                                f" time limit of {job.settings.time_limit:.0f} s")
                 continue
             job.process = None
             if code != 0 and _read_progress(job.folder).get("state") not in FINISHED:
-                job.final = "failed"
+                job.final, job.error_kind = "failed", "crashed"
                 job.error = f"the worker exited with code {code}: {_log_tail(job.folder)}"
         while self.queue and len(self._running()) < self.limits.max_workers:
             self._start(self.jobs[self.queue.pop(0)])
@@ -268,7 +277,7 @@ class Pool:
             )
         job.started = time.time()
 
-    def _kill(self, job: _Job, state: str, error: str) -> None:
+    def _kill(self, job: _Job, state: str, kind: str, error: str) -> None:
         process = job.process
         if process is None:
             return
@@ -279,7 +288,7 @@ class Pool:
         process.wait()  # reaped: no zombie left
         job.process = None
         if _read_progress(job.folder).get("state") not in FINISHED:
-            job.final, job.error = state, error
+            job.final, job.error_kind, job.error = state, kind, error
 
     def _watch(self) -> None:
         """A daemon thread that keeps the queue moving while nobody asks for a status."""
