@@ -7,20 +7,7 @@
 const CURSOR = "#ff1f9e";
 const LEVELS = 254, MISSING = 255;
 
-function loadPlotly(url) {
-  if (window.Plotly) return Promise.resolve(window.Plotly);
-  if (!window.__gsPlotlyLoading) {
-    window.__gsPlotlyLoading = new Promise((resolve, reject) => {
-      const s = document.createElement("script");
-      s.src = url;
-      s.async = true;
-      s.onload = () => (window.Plotly ? resolve(window.Plotly) : reject(new Error(`${url} did not define Plotly`)));
-      s.onerror = () => { window.__gsPlotlyLoading = null; reject(new Error(`could not load ${url}`)); };
-      document.head.appendChild(s);
-    });
-  }
-  return window.__gsPlotlyLoading;
-}
+// loadPlotly(url): app/plotly_loader.js, prepended to this script
 
 // One byte per value (app/heatmaps.py::quantise) -> rows of numbers, null where missing.
 function decode(panel) {

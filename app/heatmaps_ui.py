@@ -8,13 +8,14 @@ from pathlib import Path
 import streamlit as st
 
 from app import static_assets
+from app.plotly_loader import with_plotly_loader
 
 HERE = Path(__file__).parent
 static_assets.ensure_plotly_js()
 _component = st.components.v2.component(
     "gatescope_heatmaps",
     css=(HERE / "heatmaps.css").read_text("utf-8"),
-    js=(HERE / "heatmaps.js").read_text("utf-8"),
+    js=with_plotly_loader("heatmaps.js"),
     isolate_styles=False,  # Plotly puts its CSS in the document head; a shadow root would hide it
 )
 

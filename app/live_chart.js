@@ -4,20 +4,7 @@
 // Plotly.js is the static file the browser caches (app/static_assets.py). The figure's text comes
 // from the page's string tables and numbers; no user text reaches it.
 
-function loadPlotly(url) {
-  if (window.Plotly) return Promise.resolve(window.Plotly);
-  if (!window.__gsPlotlyLoading) {
-    window.__gsPlotlyLoading = new Promise((resolve, reject) => {
-      const s = document.createElement("script");
-      s.src = url;
-      s.async = true;
-      s.onload = () => (window.Plotly ? resolve(window.Plotly) : reject(new Error(`${url} did not define Plotly`)));
-      s.onerror = () => { window.__gsPlotlyLoading = null; reject(new Error(`could not load ${url}`)); };
-      document.head.appendChild(s);
-    });
-  }
-  return window.__gsPlotlyLoading;
-}
+// loadPlotly(url): app/plotly_loader.js, prepended to this script
 
 async function draw(ctrl) {
   if (ctrl.drawing) { ctrl.again = true; return; }

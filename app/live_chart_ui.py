@@ -11,13 +11,14 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from app import static_assets
+from app.plotly_loader import with_plotly_loader
 
 HERE = Path(__file__).parent
 static_assets.ensure_plotly_js()
 _component = st.components.v2.component(
     "gatescope_live_chart",
     css=".gs-live-error { color: #b00020; font-weight: 600; }",
-    js=(HERE / "live_chart.js").read_text("utf-8"),
+    js=with_plotly_loader("live_chart.js"),
     isolate_styles=False,  # Plotly puts its CSS in the document head; a shadow root would hide it
 )
 

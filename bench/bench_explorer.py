@@ -62,6 +62,7 @@ import cells  # noqa: E402
 from app import static_assets  # noqa: E402
 from app.charts import step_labels  # noqa: E402
 from app.labels import visible  # noqa: E402
+from app.plotly_loader import with_plotly_loader  # noqa: E402
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -384,13 +385,13 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
 
 
 def serve_floor(folder: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
-    """bench/floor.html with the app's own heatmaps.js/.css and the same Plotly.js, linked in."""
+    """bench/floor.html with the app's own heatmaps script (with its Plotly loader), .css and Plotly.js."""
     folder.mkdir()
     for name, src in (("index.html", ROOT / "bench" / "floor.html"),
-                      ("heatmaps.js", ROOT / "app" / "heatmaps.js"),
                       ("heatmaps.css", ROOT / "app" / "heatmaps.css"),
                       ("plotly.min.js", static_assets.ensure_plotly_js())):
         (folder / name).symlink_to(src.resolve())
+    (folder / "heatmaps.js").write_text(with_plotly_loader("heatmaps.js"), "utf-8")  # as the page has it
     handler = functools.partial(_Quiet, directory=str(folder))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
