@@ -36,6 +36,14 @@ SAMPLES = [
     "The sea was calm and the ship sailed slowly towards the harbour.",
 ]
 
+# the licences of the corpus's sources, listed in every char LM's card (files in assets/data)
+NOTICES = (
+    "licenses/r-cran-janeaustenr.copyright",
+    "licenses/r-cran-tidytext.copyright",
+    "licenses/r-cran-tokenizers.copyright",
+    "licenses/wordnet-base.copyright",
+)
+
 
 def paragraphs() -> list[str]:
     out: list[str] = []

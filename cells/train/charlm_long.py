@@ -310,12 +310,7 @@ def export_best(arch: str, ckdir: Path, out: Path, tok: CharTokenizer, held: lis
         },
         "samples": charlm.SAMPLES + charlm.examples(4),
         "notable_units": [],
-        "notices": [
-            "licenses/r-cran-janeaustenr.copyright",
-            "licenses/r-cran-tidytext.copyright",
-            "licenses/r-cran-tokenizers.copyright",
-            "licenses/wordnet-base.copyright",
-        ],
+        "notices": list(charlm.NOTICES),
         "date": time.strftime("%Y-%m-%d"),
     }
     x = torch.tensor([t.id for t in tok(sample)])

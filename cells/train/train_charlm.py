@@ -141,12 +141,7 @@ def build(cell: str, out: Path, cfg: dict, train_texts, held, tok: CharTokenizer
         },
         "samples": charlm.SAMPLES + charlm.examples(4),
         "notable_units": [],
-        "notices": [
-            "licenses/r-cran-janeaustenr.copyright",
-            "licenses/r-cran-tidytext.copyright",
-            "licenses/r-cran-tokenizers.copyright",
-            "licenses/wordnet-base.copyright",
-        ],
+        "notices": list(charlm.NOTICES),
         "date": seqtrain.DATE,
     }
     metrics = seqtrain.export(
