@@ -7,7 +7,7 @@
 const CURSOR = "#ff1f9e";
 const LEVELS = 254, MISSING = 255;
 
-// loadPlotly(url): app/plotly_loader.js, prepended to this script
+// loadPlotly(url), drawLatest(ctrl, drawOnce): app/plotly_loader.js, prepended to this script
 
 // One byte per value (app/heatmaps.py::quantise) -> rows of numbers, null where missing.
 function decode(panel) {
@@ -180,57 +180,49 @@ function placeDivs(ctrl, charts, output, Plotly) {
   return divs;
 }
 
-async function draw(ctrl) {
-  if (ctrl.drawing) { ctrl.again = true; return; }
-  ctrl.drawing = true;
-  try {
-    do {
-      ctrl.again = false;
-      const data = ctrl.latest;
-      let Plotly;
-      try {
-        Plotly = await loadPlotly(data.plotly_url);
-      } catch (err) {
-        ctrl.grid.replaceChildren();
-        const msg = document.createElement("div");
-        msg.className = "gs-heat-error";
-        msg.textContent = String(err.message || err);
-        ctrl.grid.appendChild(msg);
-        return;
-      }
-      const gridWidth = ctrl.grid.clientWidth;
-      // the very payload these charts already show, at the same width (back from another view)
-      if (ctrl.drawnJson === ctrl.latestJson && ctrl.drawnWidth === gridWidth) continue;
-      const step = currentStep(data);
-      // the gate panels, then the model's output (full width) when there is one
-      const charts = data.output ? [...data.panels, data.output] : data.panels;
-      // Place every chart's div, then read all widths (one layout), then draw: reading a width
-      // between two draws would force a layout of the whole page each time.
-      const divs = placeDivs(ctrl, charts, data.output, Plotly);
-      const widths = divs.map((div, k) => {
-        const share = charts[k] === data.output ? 1 : 1 / (data.columns || 2);
-        return (div.clientWidth || gridWidth * share) - 12 * data.font;
-      });
-      const drawStart = performance.now();
-      const jobs = charts.map((panel, k) => {
-        const previous = divs[k].__gsFigure;  // what this div shows now, if anything
-        const [traces, layout] = panel.type === "series" ? seriesFigure(data, panel, step, widths[k])
-          : figure(data, panel, step, widths[k], previous && previous[0][0]);
-        keepArrays(traces, layout, previous);
-        divs[k].__gsFigure = [traces, layout];
-        return Plotly.react(divs[k], traces, layout, CONFIG);
-      });
-      await Promise.all(jobs);
-      // for bench/bench_explorer.py: how long the charts took to draw in this page
-      performance.measure("gatescope:heatmaps-draw", { start: drawStart });
-      ctrl.drawnJson = ctrl.latestJson;
-      ctrl.drawnWidth = gridWidth;
-      ctrl.grid.dataset.seq = data.seq;
-      ctrl.grid.dataset.drawn = String(charts.length);
-    } while (ctrl.again);
-  } finally {
-    ctrl.drawing = false;
-  }
+function draw(ctrl) {
+  return drawLatest(ctrl, async (data) => {
+    let Plotly;
+    try {
+      Plotly = await loadPlotly(data.plotly_url);
+    } catch (err) {
+      ctrl.grid.replaceChildren();
+      const msg = document.createElement("div");
+      msg.className = "gs-heat-error";
+      msg.textContent = String(err.message || err);
+      ctrl.grid.appendChild(msg);
+      return false;
+    }
+    const gridWidth = ctrl.grid.clientWidth;
+    // the very payload these charts already show, at the same width (back from another view)
+    if (ctrl.drawnJson === ctrl.latestJson && ctrl.drawnWidth === gridWidth) return true;
+    const step = currentStep(data);
+    // the gate panels, then the model's output (full width) when there is one
+    const charts = data.output ? [...data.panels, data.output] : data.panels;
+    // Place every chart's div, then read all widths (one layout), then draw: reading a width
+    // between two draws would force a layout of the whole page each time.
+    const divs = placeDivs(ctrl, charts, data.output, Plotly);
+    const widths = divs.map((div, k) => {
+      const share = charts[k] === data.output ? 1 : 1 / (data.columns || 2);
+      return (div.clientWidth || gridWidth * share) - 12 * data.font;
+    });
+    const drawStart = performance.now();
+    const jobs = charts.map((panel, k) => {
+      const previous = divs[k].__gsFigure;  // what this div shows now, if anything
+      const [traces, layout] = panel.type === "series" ? seriesFigure(data, panel, step, widths[k])
+        : figure(data, panel, step, widths[k], previous && previous[0][0]);
+      keepArrays(traces, layout, previous);
+      divs[k].__gsFigure = [traces, layout];
+      return Plotly.react(divs[k], traces, layout, CONFIG);
+    });
+    await Promise.all(jobs);
+    // for bench/bench_explorer.py: how long the charts took to draw in this page
+    performance.measure("gatescope:heatmaps-draw", { start: drawStart });
+    ctrl.drawnJson = ctrl.latestJson;
+    ctrl.drawnWidth = gridWidth;
+    ctrl.grid.dataset.seq = data.seq;
+    ctrl.grid.dataset.drawn = String(charts.length);
+  });
 }
 
 // Charts of a component that left the page (another view), by its slot, taken back when the

@@ -4,26 +4,21 @@
 // Plotly.js is the static file the browser caches (app/static_assets.py). The figure's text comes
 // from the page's string tables and numbers; no user text reaches it.
 
-// loadPlotly(url): app/plotly_loader.js, prepended to this script
+// loadPlotly(url), drawLatest(ctrl, drawOnce): app/plotly_loader.js, prepended to this script
 
-async function draw(ctrl) {
-  if (ctrl.drawing) { ctrl.again = true; return; }
-  ctrl.drawing = true;
-  try {
-    do {
-      ctrl.again = false;
-      const data = ctrl.latest;
+function draw(ctrl) {
+  return drawLatest(ctrl, async (data) => {
+    try {
       const Plotly = await loadPlotly(data.plotly_url);
       const fig = data.figure;
       await Plotly.react(ctrl.div, fig.data, { ...fig.layout, autosize: true, width: undefined },
         { displaylogo: false, responsive: true });
-    } while (ctrl.again);
-  } catch (e) {
-    ctrl.div.textContent = String(e);
-    ctrl.div.className = "gs-live-error";
-  } finally {
-    ctrl.drawing = false;
-  }
+    } catch (e) {
+      ctrl.div.textContent = String(e);
+      ctrl.div.className = "gs-live-error";
+      return false;
+    }
+  });
 }
 
 export default function (component) {
