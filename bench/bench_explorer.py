@@ -427,8 +427,9 @@ def floor_draw(floor: Page, explorer: Page, tokens: list[str]) -> float:
     items = explorer.evaluate("() => window.__gsb.payloads()")  # every heatmaps component's
     drawn = sum(len(i["data"]["panels"]) + (1 if i["data"].get("output") else 0) for i in items)
     floor.bring_to_front()
+    gates = explorer.evaluate("() => window.__gsb.gates()")  # after a switch: the new model's
     floor.evaluate("([items, a]) => window.__gsb.floorDraw(items, a)",
-                   [items, sentence_arg(tokens, drawn)])
+                   [items, {**sentence_arg(tokens, drawn), "gates": gates}])
     ms = wait_result(floor)
     floor.wait_for_timeout(300)
     return ms
@@ -535,6 +536,7 @@ def run(context, url: dict, models: dict, gru_id: str | None, rng: random.Random
     r: dict[str, list] = {k: [] for k in (
         "min_rt", "min_bytes", "step", "step_bytes", "sent", "sent_bytes", "floor", "split", "sent_all",
         "sent_all_bytes", "floor_all", "load_exp", "load_min", "switch_arch", "switch_view",
+        "floor_switch",
         "min_rt_long", "step_long", "step_long_bytes", "sent_long", "sent_long_bytes")}
     tokens_of = lambda text: [t.text for t in model.tokenizer(text)]  # noqa: E731
 
@@ -575,6 +577,8 @@ def run(context, url: dict, models: dict, gru_id: str | None, rng: random.Random
         print(f"  switching LSTM -> GRU {'keeps' if kept else 'does NOT keep'} the typed sentence"
               + ("" if kept else "; figure 5 then times drawing the model's own sample instead"))
         charts_gru = stable_chart_count(sw)
+        floor_sw = open_floor(context, url["floor"])
+        floor_draw(floor_sw, sw, sw_tokens if kept else samples[gru_id])  # holds the GRU's charts
         gates_gru = sw.evaluate("() => window.__gsb.gates()")
         sidebar_choice(sw, "LSTM").click()
         settle(sw, sw_frames)
@@ -615,6 +619,10 @@ def run(context, url: dict, models: dict, gru_id: str | None, rng: random.Random
                                for toks in (sw_tokens, samples[gru_id if to_gru else model.id])]}
             target = sidebar_choice(sw, "GRU" if to_gru else "LSTM")
             r["switch_arch"].append(click_timed(sw, sw_frames, "anySentence", arg, target))
+            # the switch's own floor (information): the new model's charts, which the floor page
+            # last drew for the other model, drawn by Plotly.js alone
+            shown = sw_tokens if kept else samples[gru_id if to_gru else model.id]
+            r["floor_switch"].append(floor_draw(floor_sw, sw, shown))
             click_timed(sw, sw_frames, "otherView", {}, sidebar_choice(sw, OTHER_VIEW))
             r["switch_view"].append(click_timed(sw, sw_frames, "anySentence", arg,
                                                 sidebar_choice(sw, "Explorer")))
@@ -688,6 +696,11 @@ def report(r: dict, opts) -> None:
         fl = f"{floor:9.1f} {e / floor:8.2f}" if floor else f"{'':>9} {'':>8}"
         verdict = "PASS" if ratio <= target else "FAIL"
         print(f"{name:34} {e:8.1f} {e / m1:10.2f} {fl} {f'<= {target:g} x {against}':>16}  {verdict}")
+    if r["floor_switch"]:
+        fs = m1 + med(r["floor_switch"])
+        print(f"{'  (info) switch LSTM <-> GRU floor':34} {fs:8.1f} {fs / m1:10.2f}   = minimal + "
+              f"the new model's charts drawn by Plotly.js alone; the switch is "
+              f"{med(r['switch_arch']) / fs:.2f} x this floor")
     le, lm = med(r["load_exp"]), med(r["load_min"])
     print(f"{'3 first full render':34} {le:8.1f} {le / lm:10.2f} {'':>9} {'':>8} "
           f"{'<= 2 x minimal':>16}  {'PASS' if le / lm <= 2 else 'FAIL'}   (minimal app's first "
