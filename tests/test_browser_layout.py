@@ -12,8 +12,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page
 
-from tests.conftest import page_views
-from tests.test_browser import ARGS, CHROMIUM, SHOTS, browser, wait_idle  # noqa: F401  (fixture)
+from tests.conftest import SHOTS, page_views
+from tests.test_browser import wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -77,7 +77,7 @@ def open_view(pg: Page, base: str, view: str, present: bool) -> None:
 
 
 @pytest.fixture
-def page(browser, server):  # noqa: F811
+def page(browser, server):
     ctx = browser.new_context(viewport=VIEWPORT)
     pg = ctx.new_page()
     pg.errors = []

@@ -15,24 +15,13 @@ import cells
 from app.i18n import t
 from app.payload import rounded
 from cells.explain import unit_equations
-from tests.test_browser import ARGS, CHROMIUM, choose, diagram_numbers, wait_idle, wait_ready
+from tests.test_browser import choose, diagram_numbers, wait_idle, wait_ready
 
 pytestmark = pytest.mark.browser
 L = t("en")
 V = L["train"]
 STEPS = 600  # a few seconds of training (the first chart takes seconds to appear)
 UNIT = 2
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    assert Path(CHROMIUM).exists(), "Debian's chromium is required for the browser tests"
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 def progress_values(pg: Page) -> list[float]:

@@ -11,20 +11,10 @@ from playwright.sync_api import Page, expect
 
 from app import lessons
 from tests.conftest import ROOT
-from tests.test_browser import ARGS, CHROMIUM, wait_idle
+from tests.test_browser import wait_idle
 
 SHOTS = ROOT / "artifacts" / "screenshots" / "lessons"
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 def open_page(browser, url: str, width: int = 1280, height: int = 720) -> Page:
