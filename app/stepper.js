@@ -15,8 +15,14 @@ function visible(s) {
   }
   return out;
 }
-const fmt = (v) => (v === null || v === undefined || Number.isNaN(v) ? "–" : (v >= 0 ? "+" : "−") + Math.abs(v).toFixed(3));
-const num = (v) => (v === null || v === undefined || Number.isNaN(v) ? "–" : (v < 0 ? "−" : "") + Math.abs(v).toFixed(3));
+// Numbers as the step panel and the diagram show them: three decimals, "−" before a negative one;
+// a value that rounds to zero is "0.000", never "−0.000" (nor "+0.000"). fmt: signed (the parts of a
+// sum), num: a value.
+const missing = (v) => v === null || v === undefined || Number.isNaN(v);
+const fixed3 = (v) => Math.abs(v).toFixed(3);
+const roundsToZero = (v) => Number(fixed3(v)) === 0;
+const fmt = (v) => (missing(v) ? "–" : (roundsToZero(v) ? "" : v > 0 ? "+" : "−") + fixed3(v));
+const num = (v) => (missing(v) ? "–" : (v < 0 && !roundsToZero(v) ? "−" : "") + fixed3(v));
 
 function el(tag, cls, text) {
   const e = document.createElement(tag);
