@@ -126,6 +126,25 @@ def test_presentation_fits_the_projector(page, view):
     assert page.locator(".st-key-gs-present-bar").bounding_box()["y"] < 60
 
 
+# The longest titles: the GRU's update gate in the textbook's convention (with its note), in Chinese
+# and English, in the explorer (ordered by it: the featured chart, half the width) and side by side.
+LONG_TITLES = [("explorer", "zh"), ("explorer", "en"), ("compare", "zh")]
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1440, 900)], ids=["1280x720", "1440x900"])
+@pytest.mark.parametrize(("view", "lang"), LONG_TITLES)
+def test_long_titles_are_never_clipped(page, view, lang, size):
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    page.goto(f"{page.base}/?view={view}&model=agreement-gru&lang={lang}&conv=u&by=z")
+    wait_idle(page)
+    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot .gtitle').length > 2",
+                           timeout=90_000)
+    page.wait_for_timeout(800)  # Plotly's last relayout (automargins) settles
+    m = check_screen(page, f"{view}-{lang}-u-{size[0]}", 14)  # every chart's title, on screen or not
+    titles = [p["title"]["text"].replace("\xa0", " ") for p in m["plots"] if p["title"]]
+    assert any("u = 1 − z" in t for t in titles), titles
+
+
 def test_a_view_is_one_click_away_when_presenting(page):
     open_view(page, page.base, "explorer", present=True)
     page.locator(".st-key-present-view-gradients button").click()
