@@ -143,3 +143,10 @@ def test_every_explorer_title_fits_its_chart_on_one_line(monkeypatch, lang, pres
                 assert title == forms[0] or text_em(forms[0]) * (font + 2) > width  # the longest that fits
                 shortened += title != forms[0]
     assert shortened, "the update gate's note does not fit a half-page chart: expected a short title"
+
+
+def test_a_reported_screen_height_is_a_number_a_screen_can_have():
+    from app import screen
+
+    assert [screen.accepted_height(v) for v in (900, 900.6, 720, 199, 5000, True, "900", None)] == \
+        [900, 900, 720, None, None, None, None, None]
