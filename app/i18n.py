@@ -55,17 +55,19 @@ LANGS = languages()
 
 
 def derive_gate_tables(table: dict) -> dict:
-    """Add ``gate_titles`` and the stepper's ``gate_names`` / ``caption_gate`` from ``gates``."""
+    """Add ``gate_titles`` (``gate_titles_short``: without the gate's note) and the stepper's
+    ``gate_names`` / ``caption_gate`` from ``gates``."""
     formats = table["gate_formats"]
-    titles, rows, captions = {}, {}, {}
+    titles, short_titles, rows, captions = {}, {}, {}, {}
     for key, gate in table["gates"].items():
         words = {**gate, "symbol": SYMBOLS.get(key, key), "value": "{v:.2f}"}
         titles[key] = formats["title_note" if gate["note"] else "title"].format(**words)
+        short_titles[key] = formats["title"].format(**words)  # without the note: a narrow chart's
         captions[key] = formats["caption_note" if gate["reading"] else "caption"].format(**words)
     for label, (key, function) in step_rows().items():
         words = {**table["gates"][key], "symbol": SYMBOLS.get(key, key), "fn": function}
         rows[label] = formats["step_row"].format(**words)
-    table["gate_titles"] = titles
+    table["gate_titles"], table["gate_titles_short"] = titles, short_titles
     short = {key: gate["short"] for key, gate in table["gates"].items()}  # the cell diagram's names
     table["stepper"] = {**table["stepper"], "gate_names": rows, "caption_gate": captions,
                         "gate_short": short}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import urlstate
+from app import screen, urlstate
 from app.charts import FONT, PRESENT_FONT
 
 SCREEN = (1280, 720)  # the projector the presentation layout is made for (px)
@@ -43,6 +43,7 @@ html, body, [data-testid="stAppViewContainer"] { font-size: 20px !important; }
 .st-key-gs-present-bar { gap: 6px !important; }
 .st-key-gs-present-bar button { font-size: 16px !important; min-height: 36px; padding: 2px 10px; }
 .st-key-gs-present-bar button p { font-size: 16px !important; }
+.st-key-gs-screen { display: none !important; }
 </style>
 """
 
@@ -69,11 +70,12 @@ def content_width(columns: float = 1.0) -> int:
 
 
 def chart_height(reserved: int, normal: int) -> int:
-    """The height of a view's main chart: when presenting, what is left of the 720 px screen
-    after the bar and ``reserved`` px of the view's other rows; else ``normal``."""
+    """The height of a view's main chart: when presenting, what is left of the screen (720 px, or
+    the taller one the browser reported: ``app.screen``) after the bar and ``reserved`` px of the
+    view's other rows; else ``normal``."""
     if not presenting():
         return normal
-    return max(260, SCREEN[1] - BAR_HEIGHT - reserved - 12)
+    return max(260, screen.screen_height() - BAR_HEIGHT - reserved - 12)
 
 
 def presentation_ui(L: dict, views: dict[str, str]) -> bool:
@@ -85,6 +87,7 @@ def presentation_ui(L: dict, views: dict[str, str]) -> bool:
     st.session_state.pop(CONTROLS, None)
     if on:
         st.html(PRESENT)
+        screen.screen_ui()  # before the views: their charts fill the screen it reports
         _bar(L, views)
     return on
 

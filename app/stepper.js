@@ -15,8 +15,14 @@ function visible(s) {
   }
   return out;
 }
-const fmt = (v) => (v === null || v === undefined || Number.isNaN(v) ? "–" : (v >= 0 ? "+" : "−") + Math.abs(v).toFixed(3));
-const num = (v) => (v === null || v === undefined || Number.isNaN(v) ? "–" : (v < 0 ? "−" : "") + Math.abs(v).toFixed(3));
+// Numbers as the step panel and the diagram show them: three decimals, "−" before a negative one;
+// a value that rounds to zero is "0.000", never "−0.000" (nor "+0.000"). fmt: signed (the parts of a
+// sum), num: a value.
+const missing = (v) => v === null || v === undefined || Number.isNaN(v);
+const fixed3 = (v) => Math.abs(v).toFixed(3);
+const roundsToZero = (v) => Number(fixed3(v)) === 0;
+const fmt = (v) => (missing(v) ? "–" : (roundsToZero(v) ? "" : v > 0 ? "+" : "−") + fixed3(v));
+const num = (v) => (missing(v) ? "–" : (v < 0 && !roundsToZero(v) ? "−" : "") + fixed3(v));
 
 function el(tag, cls, text) {
   const e = document.createElement(tag);
@@ -234,6 +240,14 @@ function makeDiagram(data) {
   return { el: wrap, update };
 }
 
+// Scroll the token strip so that the current token is in it, centred, whenever it is not: the
+// strip wraps on a laptop (scrolls down) and is one line on a projector (scrolls sideways).
+function keepInView(strip, cur) {
+  const s = strip.getBoundingClientRect(), c = cur.getBoundingClientRect();
+  if (c.top < s.top || c.bottom > s.bottom) strip.scrollTop += c.top - s.top - (s.height - c.height) / 2;
+  if (c.left < s.left || c.right > s.right) strip.scrollLeft += c.left - s.left - (s.width - c.width) / 2;
+}
+
 // A string table's template with {name} fields filled in ("step {t} / {last}").
 const tpl = (s, o) => s.replace(/\{(\w+)\}/g, (m, k) => (k in o ? String(o[k]) : m));
 
@@ -365,9 +379,7 @@ export default function (component) {
         s.classList.toggle("gs-past", k < t);
       }
     });
-    const cur = spans[t];
-    if (cur.offsetTop < strip.scrollTop || cur.offsetTop > strip.scrollTop + strip.clientHeight - cur.offsetHeight)
-      strip.scrollTop = cur.offsetTop - strip.clientHeight / 2;
+    keepInView(strip, spans[t]);
     slider.value = String(t);
     readout.textContent = tpl(L.readout, { t, last: T - 1, count: T });
     drawEquations(t);
@@ -420,13 +432,17 @@ export default function (component) {
   });
   observer.observe(document.body, { childList: true, subtree: true });
 
-  setStep(state.step, false);
   if (data.present) root.classList.add("gs-present");  // a projector: a big Play, waiting for the teacher
+  setStep(state.step, false);  // after the class: the strip scrolls in its presenting layout
+  // the strip's size settles after mounting (fonts, the column's width): keep the token in view
+  const resized = new ResizeObserver(() => { if (T > 0) keepInView(strip, spans[state.step]); });
+  resized.observe(strip);
   const end = () => {
     stop();
     clearTimeout(syncTimer);
     document.removeEventListener("keydown", onKey);
     observer.disconnect();
+    resized.disconnect();
     if (active()) store.active = null;
     if (parentElement.__gsStop === end) parentElement.__gsStop = null;
   };

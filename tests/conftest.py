@@ -1,10 +1,12 @@
-"""Shared fixtures: paths, the shipped model catalogue, a real `streamlit run` server."""
+"""Shared fixtures: paths, the shipped model catalogue, a real `streamlit run` server, and the one
+Debian chromium (driven by Playwright) that every browser test file uses."""
 
 from __future__ import annotations
 
 import ast
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -20,6 +22,10 @@ torch.set_num_threads(1)  # on 2 shared cores torch's thread pool can stall a 1 
 ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "app" / "gatescope.py"
 MODELS = Path(os.environ.get("GATESCOPE_MODELS", ROOT / "assets" / "models"))
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"  # Debian's chromium
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+SHOTS = ROOT / "artifacts" / "screenshots"  # screenshots for a person to look at (not committed)
 
 
 def page_views() -> list[str]:
@@ -72,3 +78,15 @@ def server():
     yield url
     proc.terminate()
     proc.wait(10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's chromium, one per test module (every browser test file uses this one)."""
+    from playwright.sync_api import sync_playwright  # only the browser tests need Playwright
+
+    assert Path(CHROMIUM).exists(), f"Debian's chromium is required for the browser tests, not at {CHROMIUM}"
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()

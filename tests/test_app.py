@@ -325,3 +325,51 @@ def test_a_formal_language_model_keeps_prose_aside_and_a_word_model_gets_it_back
     assert at.text_input(key="sentence").value == CARDS["anbn-lstm"]["samples"][0]
     pick(at, "charlm-lstm")  # a character model of English reads it
     assert at.text_input(key="sentence").value == text and not at.info
+
+
+def heatmap_payloads(at: AppTest) -> dict[str, dict]:
+    """The heatmaps components' payloads by component key (featured, explorer, …)."""
+    return {c.proto.id: json.loads(c.proto.json) for c in at.get("bidi_component")
+            if c.proto.component_name == "gatescope_heatmaps"}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_update_gates_titles_fit_their_charts(lang):
+    """The GRU in the textbook's convention, ordered by the update gate (the featured chart, half
+    the page): the long title with its note does not fit at 1280×720, so the chart says
+    "更新门 u = 1 − z" and the convention radio above says the rest; never a clipped title."""
+    from app.charts import text_em
+    from app.i18n import t
+    from app.views.explorer import title_width
+
+    L = t(lang)
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.query_params.update({"model": "agreement-gru", "lang": lang, "conv": "u", "by": "z"})
+    at.run()
+    assert not at.exception, at.exception
+    titles = {(key, panel["gate"]): panel["title"] for key, p in heatmap_payloads(at).items()
+              for panel in p["panels"]}
+    u_titles = [title for (_, gate), title in titles.items() if gate == "u"]
+    assert u_titles == [L["gate_titles_short"]["u"]], titles  # featured: once, short
+    half, whole = title_width(0.5, 1, 14), title_width(1.0, 2, 14)
+    assert text_em(L["gate_titles"]["u"]) * 16 > half  # the full title would be clipped there
+    for title in titles.values():
+        assert text_em(title) * 16 <= min(half, whole), title
+
+
+def test_presenting_fills_a_taller_screen():
+    """Presentation mode's charts fill the height the browser reported (app/screen.py), never less
+    than the 1280×720 layout."""
+    from app import screen
+
+    heights = {}
+    for reported in (None, 600, 900):
+        at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+        at.query_params["present"] = "1"
+        if reported:
+            at.session_state[screen.KEY] = reported
+        at.run()
+        assert not at.exception, at.exception
+        [featured] = [p for p in heatmap_payloads(at).values() if len(p["panels"]) == 1]
+        heights[reported] = featured["max_height"]
+    assert heights[None] == heights[600] and heights[900] == heights[None] + 900 - 720, heights

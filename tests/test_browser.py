@@ -7,30 +7,15 @@ views go to artifacts/screenshots/ (not committed) for a person to look at.
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from app.i18n import t
-from tests.conftest import ROOT, page_views, shipped_cards
+from tests.conftest import ARGS, CHROMIUM, ROOT, SHOTS, page_views, shipped_cards  # noqa: F401  (ARGS, CHROMIUM: bench/)
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-SHOTS = ROOT / "artifacts" / "screenshots"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def browser():
-    assert Path(CHROMIUM).exists(), "Debian's chromium is required for the browser tests"
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture

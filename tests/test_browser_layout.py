@@ -12,8 +12,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page
 
-from tests.conftest import page_views
-from tests.test_browser import ARGS, CHROMIUM, SHOTS, browser, wait_idle  # noqa: F401  (fixture)
+from tests.conftest import SHOTS, page_views
+from tests.test_browser import wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -77,7 +77,7 @@ def open_view(pg: Page, base: str, view: str, present: bool) -> None:
 
 
 @pytest.fixture
-def page(browser, server):  # noqa: F811
+def page(browser, server):
     ctx = browser.new_context(viewport=VIEWPORT)
     pg = ctx.new_page()
     pg.errors = []
@@ -124,6 +124,25 @@ def test_presentation_fits_the_projector(page, view):
     bar = page.locator(".st-key-gs-present-bar button")
     assert bar.count() >= len(VIEWS) + 1
     assert page.locator(".st-key-gs-present-bar").bounding_box()["y"] < 60
+
+
+# The longest titles: the GRU's update gate in the textbook's convention (with its note), in Chinese
+# and English, in the explorer (ordered by it: the featured chart, half the width) and side by side.
+LONG_TITLES = [("explorer", "zh"), ("explorer", "en"), ("compare", "zh")]
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1440, 900)], ids=["1280x720", "1440x900"])
+@pytest.mark.parametrize(("view", "lang"), LONG_TITLES)
+def test_long_titles_are_never_clipped(page, view, lang, size):
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    page.goto(f"{page.base}/?view={view}&model=agreement-gru&lang={lang}&conv=u&by=z")
+    wait_idle(page)
+    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot .gtitle').length > 2",
+                           timeout=90_000)
+    page.wait_for_timeout(800)  # Plotly's last relayout (automargins) settles
+    m = check_screen(page, f"{view}-{lang}-u-{size[0]}", 14)  # every chart's title, on screen or not
+    titles = [p["title"]["text"].replace("\xa0", " ") for p in m["plots"] if p["title"]]
+    assert any("u = 1 − z" in t for t in titles), titles
 
 
 def test_a_view_is_one_click_away_when_presenting(page):

@@ -15,24 +15,13 @@ import cells
 from app.i18n import t
 from app.payload import rounded
 from cells.explain import unit_equations
-from tests.test_browser import ARGS, CHROMIUM, choose, diagram_numbers, wait_idle, wait_ready
+from tests.test_browser import choose, diagram_numbers, wait_idle, wait_ready
 
 pytestmark = pytest.mark.browser
 L = t("en")
 V = L["train"]
 STEPS = 600  # a few seconds of training (the first chart takes seconds to appear)
 UNIT = 2
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    assert Path(CHROMIUM).exists(), "Debian's chromium is required for the browser tests"
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 def progress_values(pg: Page) -> list[float]:
@@ -220,5 +209,41 @@ def test_inside_the_views_fragment_the_live_chart_updates_in_place_and_the_page_
         assert heatmap_values(pg) != last  # the gates of another point of training
         assert pg.locator("[data-testid=stException]").count() == 0
         assert pg.errors == [], pg.errors
+    finally:
+        ctx.close()
+
+
+TIMELAPSE_BOTTOM = """() => {
+  const main = document.querySelector('[data-testid=stMain]');
+  const maps = Array.from(document.querySelectorAll('.js-plotly-plot'))
+    .filter(g => g.layout && g.layout.meta && g.layout.meta.gatescope === 'heatmap');
+  return {maps: maps.length, bottom: Math.max(...maps.map(g => g.getBoundingClientRect().bottom)),
+          scroll: main.scrollHeight - main.clientHeight};
+}"""
+
+
+def test_the_time_lapse_fills_the_projector_when_presenting(browser, server):
+    """Presenting, the time-lapse's heatmaps use a 1440×900 screen (they kept 720-px sizes) and
+    still fit 1280×720 after the window shrinks; the page never scrolls."""
+    ctx = browser.new_context(viewport={"width": 1440, "height": 900})
+    pg = ctx.new_page()
+    try:
+        pg.goto(f"{server}/?view=train&present=1")
+        wait_idle(pg)
+        pg.locator(".st-key-tr_start button").click()
+        pane = pg.get_by_text(V["panes"]["timelapse"], exact=True)
+        pane.wait_for(timeout=240_000)  # the default run, about 15 s
+        wait_idle(pg)
+        pane.click()
+        for height in (900, 720):
+            pg.set_viewport_size({"width": 1440 if height == 900 else 1280, "height": height})
+            pg.wait_for_function(f"() => {{ const m = ({TIMELAPSE_BOTTOM})();"
+                                 f" return m.maps >= 6 && m.bottom <= {height} + 2; }}", timeout=60_000)
+            wait_idle(pg)
+            pg.wait_for_timeout(500)
+            m = pg.evaluate(TIMELAPSE_BOTTOM)
+            assert m["maps"] >= 6 and height - 100 < m["bottom"] <= height + 2, (height, m)
+            assert m["scroll"] <= 4, (height, m)
+        assert pg.locator("[data-testid=stException]").count() == 0
     finally:
         ctx.close()

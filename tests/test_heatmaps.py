@@ -114,3 +114,39 @@ def test_payload_carries_the_output_chart():
     p = heatmap_payload([Panel("h-0", "h", "tanh", "h", np.zeros((2, 3)))], ["a", "b"], [0, 1, 2],
                         "s", 0, WORDS, output=chart)
     assert p["output"] is chart and json.loads(json.dumps(p))["output"]["lines"][0]["y"] == [0.1, 0.2]
+
+
+@pytest.mark.parametrize("present", [False, True])
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_every_explorer_title_fits_its_chart_on_one_line(monkeypatch, lang, present):
+    """The explorer's heatmap titles at 1280×720: the full title (with its note) where it fits,
+    else the short one; never wider than the chart leaves it (a wider one is clipped)."""
+    from app import presentation
+    from app.charts import text_em
+    from app.i18n import SYMBOLS, t
+    from app.views import explorer
+
+    monkeypatch.setattr(presentation, "presenting", lambda: present)
+    L, font = t(lang), presentation.font_size()
+    widths = explorer.PRESENT_COLUMNS if present else explorer.COLUMNS
+    layouts = [(widths[0] / sum(widths), 1)] + ([] if present else [(1.0, 2)])  # featured, the grid
+    shortened = 0
+    for share, columns in layouts:
+        width = explorer.title_width(share, columns, font)
+        assert 200 < width < 800, (share, columns, width)
+        for gate, full in L["gate_titles"].items():
+            for suffix in ("", f" · {L['backward']}"):
+                forms = [full + suffix, L["gate_titles_short"][gate] + suffix,
+                         SYMBOLS.get(gate, gate) + suffix]  # as the explorer offers them
+                title = explorer.fitted_title(forms, font, width)
+                assert text_em(title) * (font + 2) <= width, (lang, present, share, title)
+                assert title == forms[0] or text_em(forms[0]) * (font + 2) > width  # the longest that fits
+                shortened += title != forms[0]
+    assert shortened, "the update gate's note does not fit a half-page chart: expected a short title"
+
+
+def test_a_reported_screen_height_is_a_number_a_screen_can_have():
+    from app import screen
+
+    assert [screen.accepted_height(v) for v in (900, 900.6, 720, 199, 5000, True, "900", None)] == \
+        [900, 900, 720, None, None, None, None, None]

@@ -11,20 +11,10 @@ from playwright.sync_api import Page, expect
 
 from app import lessons
 from tests.conftest import ROOT
-from tests.test_browser import ARGS, CHROMIUM, wait_idle
+from tests.test_browser import wait_idle
 
 SHOTS = ROOT / "artifacts" / "screenshots" / "lessons"
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 def open_page(browser, url: str, width: int = 1280, height: int = 720) -> Page:
@@ -99,4 +89,43 @@ def test_first_screen_shows_the_index_and_a_drawn_chart(browser, server):
                        " return g.data && r.top < 720 && r.bottom > 300; })")
     SHOTS.mkdir(parents=True, exist_ok=True)
     pg.screenshot(path=str(SHOTS / "first-screen-en-1280.png"))
+    pg.context.close()
+
+
+# Where the current token is against its strip and the screen, and where the first chart starts
+# (evaluated on the strip: the stepper draws in its own shadow root).
+CURRENT_TOKEN = """(strip) => {
+  const cur = strip.querySelector('.gs-cur'), tok = strip.querySelector('.gs-tok');
+  const s = strip.getBoundingClientRect(), c = cur.getBoundingClientRect();
+  const charts = Array.from(document.querySelectorAll('.js-plotly-plot'))
+    .filter(g => g.data && g.getBoundingClientRect().height > 100).map(g => g.getBoundingClientRect().top);
+  return {inside: c.top >= s.top - 1 && c.bottom <= s.bottom + 1
+                  && c.left >= s.left - 1 && c.right <= s.right + 1,
+          onScreen: c.top >= 0 && c.bottom <= innerHeight && c.left >= 0 && c.right <= innerWidth,
+          step: Number(cur.dataset.step), tokens: strip.querySelectorAll('.gs-tok').length,
+          lines: s.height / tok.getBoundingClientRect().height, chartTop: Math.min(...charts)};
+}"""
+
+
+@pytest.mark.parametrize("present", [True, False], ids=["present", "normal"])
+@pytest.mark.parametrize("lang,size", [("en", (1280, 720)), ("zh", (1440, 900))])
+def test_the_current_token_is_always_in_the_strip(browser, server, lang, size, present):
+    """The counting lesson's stop at step 138 of 140 tokens: the strip scrolls so that the current
+    token is in view (presenting: one line, the chart above the fold), also after stepping."""
+    lesson = lessons.by_id("counting")
+    k = next(k for k, s in enumerate(lesson.stops) if s.values.get("step", 0) > 100)
+    query = f"lang={lang}&present={int(present)}&lesson={lesson.id}&stop={k}"
+    pg = open_page(browser, f"{server}/?{query}", *size)
+    check_stop(pg, lesson, k, f"strip-{lang}-{size[0]}-{'present' if present else 'normal'}")
+    pg.evaluate("() => document.activeElement && document.activeElement.blur()")
+    for key in ("", "Home", "ArrowRight", "End", "ArrowLeft"):  # the stop's own step first
+        if key:
+            pg.keyboard.press(key)
+            pg.wait_for_timeout(100)
+        where = pg.locator("[data-testid=gs-stepper] .gs-strip").evaluate(CURRENT_TOKEN)
+        assert where["inside"] and where["onScreen"], (key, where)
+    assert where["step"] == where["tokens"] - 2 > 100, where  # End, then one back
+    if present:
+        assert where["lines"] < 2, ("presenting, the strip is one line", where)
+        assert where["chartTop"] < size[1] - 300, ("the chart is pushed below the fold", where)
     pg.context.close()

@@ -181,3 +181,44 @@ def test_a_language_switch_relabels_the_train_views_choices():
     assert not at.exception, at.exception
     box = at.selectbox(key="tr_task")
     assert (shown_label(before, box), box.value) == (t("zh")["tasks"]["agreement"], "agreement")
+
+
+BAD_SETTINGS = [  # (settings jobs.check refuses, the field the page must name)
+    (jobs.Settings(task="sunspots"), "task"),
+    (jobs.Settings(cell="bilstm"), "cell"),
+    (jobs.Settings(hidden=jobs.LIMITS.max_hidden + 1), "hidden"),
+    (jobs.Settings(hidden=0), "hidden"),
+    (jobs.Settings(steps=jobs.LIMITS.max_steps + 1), "steps"),
+    (jobs.Settings(time_limit=0), None),
+]
+
+
+def test_bad_settings_are_worded_in_the_pages_language(monkeypatch):
+    """Train pressed with settings jobs.check refuses: the message names the field in the page's
+    language, and a Chinese page shows no English (jobs.check's own words are English)."""
+    from types import SimpleNamespace
+
+    from tests.test_i18n_page import english_words
+
+    for settings, field in BAD_SETTINGS:
+        try:
+            jobs.check(settings)
+        except ValueError:
+            pass
+        else:
+            raise AssertionError(f"expected jobs.check to refuse {settings}")
+        for lang in ("en", "zh"):
+            L = t(lang)
+            state = {"tr_task": settings.task, "tr_cell": settings.cell, "tr_hidden": settings.hidden,
+                     "tr_steps": settings.steps, "tr_seed": 0}
+            monkeypatch.setattr(view, "chosen_settings", lambda _state, s=settings: [s])
+            monkeypatch.setattr(view, "st", SimpleNamespace(session_state=state))
+            view.start(L)
+            shown = state["_train_error"]
+            assert shown.startswith(L["train"]["bad"].format(error="")), shown
+            assert view.RUN not in state  # nothing was submitted
+            if field:
+                assert L["train"][field] in shown, (lang, shown)
+            if lang == "zh":
+                assert english_words(shown) == [], shown
+    assert view.settings_problem(t("zh"), jobs.DEFAULTS) is None  # jobs.check takes the defaults

@@ -12,7 +12,7 @@ import cells
 from app import charts, export, heatmaps, presentation, urlstate
 from app.colour import text_colour, value_colour
 from app.heatmaps_ui import heatmaps_ui
-from app.i18n import chart_words, label_name
+from app.i18n import SYMBOLS, chart_words, label_name
 from app.labels import html_safe
 from app.payload import (
     next_token_probability,
@@ -100,9 +100,11 @@ def shown(gates: dict[str, np.ndarray], key: str, convention: str) -> tuple[str,
 
 def gates_ui(model: cells.Model, trace: cells.Trace, view: View, anchor: int, seq: str, L: dict,
              keys: tuple[str, ...] | None = None, key: str = "heatmaps-explorer",
-             columns: int = 2, max_height: int | None = None, with_output: bool = False) -> None:
+             columns: int = 2, max_height: int | None = None, with_output: bool = False,
+             share: float = 1.0) -> None:
     """The heatmaps of the gates ``keys`` (default: the cell's whole grid) in one component, and
-    with ``with_output`` the model's output chart, drawn in the page from the same payload."""
+    with ``with_output`` the model's output chart, drawn in the page from the same payload;
+    ``share``: the part of the page's width the component takes (its titles wrap to fit)."""
     if key == "heatmaps-explorer":
         st.subheader(L["gates_heading"])
         if len(view.directions) > 1:
@@ -115,23 +117,38 @@ def gates_ui(model: cells.Model, trace: cells.Trace, view: View, anchor: int, se
     rows = heatmaps.shown_units(order, gates[view.order_by], notable,
                                 None if view.all_units else heatmaps.DEFAULT_ROWS)
     names = {0: L["forward"], 1: L["backward"]}
+    font = presentation.font_size()
     panels = []
     for gate in spec.grid if keys is None else keys:
         for direction in view.directions:
             name, values = shown(trace.gates(view.layer, direction), gate, view.convention)
-            title = L["gate_titles"][name]
+            forms = [L["gate_titles"][name], L["gate_titles_short"][name], SYMBOLS.get(name, name)]
             if model.recurrent.bidirectional:
-                title += f" · {names[direction]}"
+                forms = [f"{form} · {names[direction]}" for form in forms]
+            title = fitted_title(forms, presentation.font_size(), title_width(share, columns, font))
             panels.append(heatmaps.Panel(f"{gate}-{direction}", name, spec.kind(name), title, values))
     output = output_chart(model, trace, L) if with_output else None
     if not panels and output is None:
         return
     payload = heatmaps.heatmap_payload(
         panels, trace.tokens, rows, seq, anchor, chart_words(L),
-        font_size=presentation.font_size(), columns=columns, max_height=max_height,
-        output=output,
+        font_size=font, columns=columns, max_height=max_height, output=output,
     )
     heatmaps_ui(payload, key=key)
+
+
+def title_width(share: float, columns: int, font: int) -> int:
+    """The px a heatmap's title may take at 1280×720 (the narrowest screen it is made for): its
+    chart's width (``share`` of the page in ``columns``), less the unit labels left of the plot
+    (the title starts above the plot) and a margin."""
+    return int(presentation.content_width(share) / columns - 16 - 8 * font - 20)
+
+
+def fitted_title(forms: list[str], font: int, width: int) -> str:
+    """The first of ``forms`` (longest first) whose one line fits ``width`` px at the title's size
+    (``font`` + 2), else the last: a heatmap's title is one line and never clipped. The note a
+    short form leaves out is on the convention radio above the charts."""
+    return next((f for f in forms if charts.text_em(f) * (font + 2) <= width), forms[-1])
 
 
 def output_chart(model: cells.Model, trace: cells.Trace, L: dict) -> dict | None:
@@ -228,8 +245,10 @@ def render(model: cells.Model, L: dict) -> None:
     with charts_area:
         left, right = st.columns(PRESENT_COLUMNS if present else COLUMNS)
         with left:
+            widths = PRESENT_COLUMNS if present else COLUMNS
             gates_ui(model, trace, view, anchor, seq, L, keys=featured, key="heatmaps-featured",
-                     columns=1, max_height=presentation.chart_height(0, FEATURED_HEIGHT))
+                     columns=1, max_height=presentation.chart_height(0, FEATURED_HEIGHT),
+                     share=widths[0] / sum(widths))
         with right:
             synced_stepper(payload)
         if present:

@@ -268,12 +268,34 @@ def start(L: dict) -> None:
     try:
         for s in chosen_settings(st.session_state):
             ids.append(jobs.submit(s, session_root()))
-    except ValueError as e:
-        st.session_state["_train_error"] = L["train"]["bad"].format(error=e)
+    except ValueError:  # jobs.check's words are English (for the logs): the page says it in its language
+        problems = [settings_problem(L, s) for s in chosen_settings(st.session_state)]
+        st.session_state["_train_error"] = L["train"]["bad"].format(
+            error=next((p for p in problems if p), L["train"]["bad_other"]))
     except RuntimeError:
         st.session_state["_train_error"] = L["train"]["busy"]
     if ids:
         st.session_state[RUN] = ids
+
+
+def settings_problem(L: dict, s: jobs.Settings, limits: jobs.Limits = jobs.LIMITS) -> str | None:
+    """Why ``jobs.check`` refuses ``s``, in the page's language (``L``); None if it would not."""
+    V = L["train"]
+    choices = {"task": (jobs.TASKS, lambda k: task_name(L, k, k)),
+               "cell": (jobs.CELLS, lambda c: arch_name(L, c))}
+    for field, (allowed, name) in choices.items():
+        got = getattr(s, field)
+        if got not in allowed:
+            return V["bad_choice"].format(field=V[field], choices=V["bad_sep"].join(map(name, allowed)),
+                                          got=name(got))
+    ranges = {"hidden": (limits.min_hidden, limits.max_hidden), "steps": (1, limits.max_steps)}
+    for field, (lo, hi) in ranges.items():
+        got = getattr(s, field)
+        if not lo <= int(got) <= hi:
+            return V["bad_range"].format(field=V[field], lo=lo, hi=hi, got=got)
+    if not 0 < float(s.time_limit) <= limits.max_seconds:
+        return V["bad_time"].format(hi=f"{limits.max_seconds:g}", got=f"{float(s.time_limit):g}")
+    return None
 
 
 def status_line(V: dict, L: dict, s: jobs.Status) -> str:
