@@ -17,7 +17,7 @@ The figures (issue 9):
 
 1. a new 200-character sentence (Ctrl+Enter) -> every chart of the default view holds the new x
    labels and has drawn its ticks and cursor, and the stepper shows the new tokens at step 0;
-2. the same with every unit shown (``?units=all``: 256 rows per heatmap);
+2. the same with every unit shown (``?units=all``: every unit a row, 512 for the shipped LSTM);
 3. first full render: page load -> all charts and the stepper drawn / the minimal app's text input;
 4. one step: ArrowRight -> the readout says the new step, every chart's cursor (layout and drawn
    path) is on it, and the equations panel was redrawn for it;
