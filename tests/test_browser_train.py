@@ -49,17 +49,29 @@ def page_shows_the_same_numbers(pg: Page, model: cells.Model, text: str, unit: i
         pg.wait_for_timeout(200)
 
 
-def test_train_watch_download_open_and_load_back(browser, server, tmp_path):
-    ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+def page_with_errors(browser, **context_args):
+    """A new context and page that collects the page's uncaught errors in ``pg.errors``."""
+    ctx = browser.new_context(**context_args)
     pg = ctx.new_page()
     pg.errors = []
     pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+    return ctx, pg
+
+
+def open_train_view(pg, server: str, steps: int) -> None:
+    """The Train view with ``steps`` training steps set."""
+    pg.goto(f"{server}/?view=train")
+    wait_idle(pg)
+    box = pg.get_by_label(V["steps"], exact=True)
+    box.fill(str(steps))
+    box.press("Enter")
+
+
+def test_train_watch_download_open_and_load_back(browser, server, tmp_path):
+    ctx, pg = page_with_errors(browser, viewport={"width": 1400, "height": 1000},
+                               accept_downloads=True)
     try:
-        pg.goto(f"{server}/?view=train")
-        wait_idle(pg)
-        box = pg.get_by_label(V["steps"], exact=True)
-        box.fill(str(STEPS))
-        box.press("Enter")
+        open_train_view(pg, server, STEPS)
         wait_idle(pg)
         pg.get_by_role("button", name=V["start"], exact=True).click()
 
@@ -153,16 +165,9 @@ def test_inside_the_views_fragment_the_live_chart_updates_in_place_and_the_page_
     the new language; Stop ends the run with its model so far, and the time-lapse's slider
     redraws the gates of another snapshot."""
     zh = t("zh")["train"]
-    ctx = browser.new_context(viewport={"width": 1280, "height": 720})
-    pg = ctx.new_page()
-    pg.errors = []
-    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+    ctx, pg = page_with_errors(browser, viewport={"width": 1280, "height": 720})
     try:
-        pg.goto(f"{server}/?view=train")
-        wait_idle(pg)
-        box = pg.get_by_label(V["steps"], exact=True)
-        box.fill("3000")
-        box.press("Enter")
+        open_train_view(pg, server, 3000)
         wait_idle(pg)
         pg.get_by_role("button", name=V["start"], exact=True).click()
         pg.wait_for_function("() => Array.from(document.querySelectorAll('.js-plotly-plot'))"
