@@ -79,6 +79,23 @@ def test_checkpoint_files_and_best(tmp_path):
     assert "budget of 20 CPU s used" in (folder / "train.log").read_text()
 
 
+def test_stop_at_seconds_keeps_the_schedule_and_resumes_to_the_same_end(tmp_path):
+    """Stopping early (--stop-at-seconds) does not shorten the schedule: resumed, it ends where an
+    uninterrupted run over the whole budget ends."""
+    cfg = dict(CFG, budget_seconds=30.0)
+    fit, val = corpus(0), [p[:-1] for p in corpus(1, 3)]
+    stopped = charlm_long.train("gru", fit, val, VOCAB, cfg, tmp_path / "s", clock=FakeClock(),
+                                stop_at_seconds=12.0, log_every=1000)
+    assert 12.0 <= stopped["cpu_seconds"] < 14.0
+    assert "stopped at 12 CPU s" in (tmp_path / "s" / "train.log").read_text()
+    clock = FakeClock()
+    clock.t = 100.0  # a new process: its clock restarts, the CPU seconds carry over in last.pt
+    ended = charlm_long.train("gru", fit, val, VOCAB, cfg, tmp_path / "s", resume=True, clock=clock,
+                              log_every=1000)
+    assert ended["cpu_seconds"] >= 30.0 > stopped["cpu_seconds"]
+    assert ended["step"] > stopped["step"]
+
+
 def test_resume_refuses_a_different_recipe(tmp_path):
     run(tmp_path, "r", [3])
     fit, val = corpus(0), [p[:-1] for p in corpus(1, 3)]
@@ -99,7 +116,8 @@ def test_validation_matches_a_per_paragraph_zero_state_loop():
             logp = torch.log_softmax(logits[0, :-1].double(), -1)
             want -= float(logp[torch.arange(len(p) - 1), torch.from_numpy(p[1:])].sum())
             n += len(p) - 1
-    assert charlm_long.validation_nats(model, paras, batch=2) == pytest.approx(want / n, rel=1e-9)
+    # float32 logits: a batch of 2 and a batch of 1 may round differently (seen: 1e-9 relative)
+    assert charlm_long.validation_nats(model, paras, batch=2) == pytest.approx(want / n, rel=1e-6)
 
 
 def test_lr_schedule_warms_up_then_decays():

@@ -176,10 +176,13 @@ def train(
     resume: bool = False,
     clock: Callable[[], float] = cpu_clock,
     max_steps: int | None = None,
+    stop_at_seconds: float | None = None,
     log_every: int = 100,
     seed: int = SEED,
 ) -> dict:
-    """Train until the CPU budget is used (or ``max_steps`` steps in this call); returns the last
+    """Train until the CPU budget is used (or ``max_steps`` steps in this call, or
+    ``stop_at_seconds`` CPU seconds in all: the schedule still follows the whole budget, so a model
+    stopped there can be compared with another stopped at the same point); returns the last
     checkpoint. ``clock`` is injectable so that tests can make time deterministic."""
     ckdir.mkdir(parents=True, exist_ok=True)
     log = Logger(ckdir / "train.log")
@@ -238,6 +241,10 @@ def train(
         if used >= cfg["budget_seconds"]:
             ck = checkpoint()
             log(f"{arch}: budget of {cfg['budget_seconds']:.0f} CPU s used after {step} steps")
+            return ck
+        if stop_at_seconds is not None and used >= stop_at_seconds:
+            ck = checkpoint()
+            log(f"{arch}: stopped at {used:.0f} CPU s (--stop-at-seconds) after {step} steps")
             return ck
         if used - since_ck >= cfg["checkpoint_every"]:
             checkpoint()
@@ -335,6 +342,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--hidden", type=int, default=RECIPE["hidden_size"])
     ap.add_argument("--layers", type=int, default=RECIPE["num_layers"])
     ap.add_argument("--max-steps", type=int, default=None, help="stop after this many steps (trials)")
+    ap.add_argument("--stop-at-seconds", type=float, default=None,
+                    help="stop (with a checkpoint) once this many CPU seconds are used in all; the"
+                    " learning-rate schedule still follows --budget-seconds")
     ap.add_argument("--export", type=Path, default=None, metavar="MODELS_DIR",
                     help=f"export best.pt as MODELS_DIR/charlm-<arch> (e.g. {MODELS}) instead of training")
     args = ap.parse_args(argv)
@@ -351,7 +361,7 @@ def main(argv: list[str] | None = None) -> None:
     fit = encode_paragraphs(fit_texts, tok)
     val = [p[:-1] for p in encode_paragraphs(val_texts, tok)]
     train(args.arch, fit, val, len(tok.vocab), cfg, args.checkpoint_dir, resume=args.resume,
-          max_steps=args.max_steps)
+          max_steps=args.max_steps, stop_at_seconds=args.stop_at_seconds)
 
 
 if __name__ == "__main__":
