@@ -73,7 +73,8 @@ def main() -> None:
         static_assets.preload_ui()
     presenting = presentation.presentation_ui(L, {k: L["views"][k] for k in VIEWS})
     if not presenting and lesson_ui.current() is None:  # one line: the first screen is the chart
-        header, index = st.columns([3, 1], vertical_alignment="center")
+        # the last, empty column keeps the lessons box clear of Streamlit's ⋮ menu (top right)
+        header, index, _ = st.columns([3, 1, 0.06], vertical_alignment="center")
         header.html(f'<p class="gs-header"><b>{html.escape(L["title"])}</b>'
                     f'<span>{html.escape(L["tagline"])}</span></p>')
         with index:

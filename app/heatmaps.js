@@ -32,23 +32,48 @@ function currentStep(data) {
   return Math.max(0, Math.min(data.x.length - 1, t));
 }
 
-// Tick labels that fit: the longest label plus one em of plot width each, never overlapping.
+// Tick labels that fit, never overlapping: level labels take the longest label plus one em of
+// plot width each; when that would leave words out, upright ones (a line's height each) show more,
+// so a sentence of words keeps every word where it fits. Returns the labels, their angle and the
+// px below the axis that upright labels need (0 when level: the fixed margin holds one line).
+const UPRIGHT_MAX_EM = 6;  // upright labels are cut to about 10 characters ("…")
 function ticks(data, widthPx) {
   const n = data.x.length, font = data.font;
-  // the longest label plus one em of gap (wide CJK characters 1 em, others ~0.6 em)
+  // wide CJK characters 1 em, others ~0.6 em
   const em = (s) => Array.from(String(s)).reduce((w, ch) => w + (/[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/.test(ch) ? 1 : 0.6), 0);
-  const per = font * (1 + data.ticktext.reduce((m, s) => Math.max(m, em(s.replace(/&[a-z]+;|&#\d+;/g, "x"))), 0.6));
-  const every = Math.max(1, Math.ceil((n * per) / Math.max(widthPx, 100)));
+  const ems = data.ticktext.map((s) => em(String(s).replace(/&[a-z]+;|&#\d+;/g, "x")));
+  const longest = ems.reduce((m, w) => Math.max(m, w), 0.6);
+  const width = Math.max(widthPx, 100);
+  const level = Math.max(1, Math.ceil((n * font * (1 + longest)) / width));
+  const upright = Math.max(1, Math.ceil((n * font * 1.3) / width));
+  const turn = longest > 1.2 && upright < level;  // single characters stay level
+  const every = turn ? upright : level;
   const vals = [], text = [];
-  for (let k = 0; k < n; k += every) { vals.push(data.x[k]); text.push(data.ticktext[k]); }
-  return [vals, text];
+  for (let k = 0; k < n; k += every) {
+    vals.push(data.x[k]);
+    text.push(turn && ems[k] > UPRIGHT_MAX_EM ? cut(data.ticktext[k], UPRIGHT_MAX_EM, em) : data.ticktext[k]);
+  }
+  const depth = turn ? Math.ceil(font * (Math.min(longest, UPRIGHT_MAX_EM + 0.6) - 1)) : 0;
+  return { vals, text, angle: turn ? -90 : 0, depth: Math.max(0, depth) };
+}
+
+// The start of an escaped label that fits ``max`` em, then "…" (entities kept whole).
+function cut(label, max, em) {
+  const parts = String(label).match(/&[a-z]+;|&#\d+;|[\s\S]/gu) || [];
+  let out = "", w = 0;
+  for (const p of parts) {
+    const pw = p.length > 1 && p[0] === "&" ? 0.6 : em(p);
+    if (w + pw > max - 0.6) break;
+    out += p; w += pw;
+  }
+  return out + "…";
 }
 
 function figure(data, panel, step, widthPx, previous) {
-  const [tickvals, ticktext] = ticks(data, widthPx);
+  const tk = ticks(data, widthPx);
   const rows = panel.shape[0];
   const font = data.font;
-  const rowsPx = data.max_height ? data.max_height - 40 - 3 * font - 2 * font : 560;  // room for the rows
+  const rowsPx = data.max_height ? data.max_height - 40 - 3 * font - 2 * font - tk.depth : 560;  // room for the rows
   const rowPx = panel.row_px
     || Math.max(data.max_height ? 8 : 10, Math.min(22, Math.floor(rowsPx / Math.max(rows, 1))));
   const showRows = rows <= 64;
@@ -71,13 +96,13 @@ function figure(data, panel, step, widthPx, previous) {
       y: 1, yref: "container", yanchor: "top", pad: { t: 6 },  // inside the figure, never clipped
       automargin: true },
     font: { size: font },
-    height: rows * rowPx + 40 + 3 * font,
-    margin: { l: showRows ? 8 * font : 20, r: 10, t: 2 * font + 16, b: 2 * font + 8 },
+    height: rows * rowPx + 40 + 3 * font + tk.depth,
+    margin: { l: showRows ? 8 * font : 20, r: 10, t: 2 * font + 16, b: 2 * font + 8 + tk.depth },
     // Margins are fixed (above) rather than measured: measuring 200 new tick labels' boxes on
     // every new sentence was a fifth of Plotly's drawing. Class names (the output chart) can be
     // long, so that axis alone is still measured. No grid: the bricks cover it.
-    xaxis: { type: "category", tickvals, ticktext, tickangle: 0, tickfont: { size: font },
-      automargin: false, showgrid: false, zeroline: false },
+    xaxis: { type: "category", tickvals: tk.vals, ticktext: tk.text, tickangle: tk.angle,
+      tickfont: { size: font }, automargin: false, showgrid: false, zeroline: false },
     yaxis: { type: "category", autorange: "reversed", showticklabels: showRows,
       tickfont: { size: font }, automargin: !!panel.row_labels, showgrid: false, zeroline: false },
     shapes: [cursor(step)],
@@ -102,7 +127,7 @@ function cursor(step) {
 
 // The model's output at every step as lines (a value head, or p(the actual next token)).
 function seriesFigure(data, chart, step, widthPx) {
-  const [tickvals, ticktext] = ticks(data, widthPx);
+  const tk = ticks(data, widthPx);
   const font = data.font;
   const traces = chart.lines.map((line) => ({
     type: "scatter", mode: line.dotted ? "lines" : "lines+markers", name: line.name,
@@ -114,10 +139,10 @@ function seriesFigure(data, chart, step, widthPx) {
       y: 1, yref: "container", yanchor: "top", pad: { t: 6 },  // inside the figure, never clipped
       automargin: true },
     font: { size: font },
-    height: 200 + 4 * font,
-    margin: { l: 4 * font, r: 10, t: 2 * font + 16, b: 2 * font + 8 },
-    xaxis: { type: "category", tickvals, ticktext, tickangle: 0, tickfont: { size: font },
-      automargin: false },
+    height: 200 + 4 * font + tk.depth,
+    margin: { l: 4 * font, r: 10, t: 2 * font + 16, b: 2 * font + 8 + tk.depth },
+    xaxis: { type: "category", tickvals: tk.vals, ticktext: tk.text, tickangle: tk.angle,
+      tickfont: { size: font }, automargin: false },
     yaxis: { title: { text: chart.y_title, font: { size: font } }, tickfont: { size: font },
       automargin: true },
     showlegend: traces.length > 1,

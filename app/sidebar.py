@@ -50,6 +50,12 @@ def upload_ui(L: dict) -> cells.Model | None:
         return model if st.checkbox(L["use_upload"], value=True, key="use_upload") else None
 
 
+# A fresh page opens on this model (when shipped) and its first sample: nine words, and the charts
+# read at a glance (the prediction turns at "but … wonderful"), where the first task in the list,
+# the character LM, opens on 116 characters of 512 units that look like noise to a newcomer.
+FIRST_MODEL = "sentiment-lstm"
+
+
 def model_ui(L: dict) -> cells.Model | None:
     folder = str(zoo.models_dir())
     entries = zoo.catalogue(folder)
@@ -62,6 +68,10 @@ def model_ui(L: dict) -> cells.Model | None:
     names = {e.task_title: task_name(L, e.task, e.task_title) for e in entries}
     wanted_id = urlstate.take("model")
     wanted = next((e for e in entries if e.id == wanted_id), None)
+    first = next((e for e in entries if e.id == FIRST_MODEL), None)
+    if wanted is None and first is not None and "task" not in st.session_state:
+        st.session_state["task"] = first.task_title  # a fresh page (no link, no lesson)
+        st.session_state[f"arch-{first.task_title}"] = first
     if wanted is not None:
         urlstate.seed("task", wanted.task_title)
         urlstate.seed(f"arch-{wanted.task_title}", wanted)

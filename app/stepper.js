@@ -315,7 +315,7 @@ export default function (component) {
   const panels = el("div", "gs-panels");
   const eqPanel = el("div", "gs-panel"); eqPanel.dataset.testid = "gs-equations";
   const outPanel = el("div", "gs-panel"); outPanel.dataset.testid = "gs-outputs";
-  panels.append(eqPanel, outPanel);
+  panels.append(outPanel, eqPanel);  // the model's answer first: on the first screen under the diagram
   root.appendChild(panels);
   const diagram = makeDiagram(data);  // the cell diagram, beside or above the step panel
   if (diagram) panels.prepend(diagram.el);

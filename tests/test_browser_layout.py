@@ -113,6 +113,26 @@ def test_first_screen_shows_a_readable_chart(page, view):
     assert first < 720 - 200, (view, "the first chart starts too low to be seen", first)
 
 
+def test_a_fresh_page_opens_on_words_and_the_models_answer(page):
+    """No link, no lesson: the page opens on the sentiment LSTM's first sample (a few words, not a
+    character model's 116 characters); the featured chart labels every word (upright where level
+    labels would leave words out) and the model's answer is in the first screen under the diagram."""
+    import json
+
+    from tests.conftest import MODELS
+
+    open_view(page, page.base, "explorer", present=False)
+    sample = json.loads((MODELS / "sentiment-lstm" / "card.json").read_text("utf-8"))["samples"][0]
+    assert page.locator(".st-key-sentence input").input_value() == sample
+    m = check_screen(page, "fresh-page", 14)
+    featured = min(m["plots"], key=lambda p: p["top"])
+    labels = [text for _, _, text in featured["xlabels"]]
+    strip = page.locator(".gs-strip .gs-tok").all_inner_texts()
+    assert len(strip) >= 5 and labels == [t.strip() for t in strip], (labels, strip)
+    answer = page.locator("[data-testid=gs-outputs]").bounding_box()
+    assert answer is not None and answer["y"] + 60 < 720, answer  # its first class row is seen
+
+
 @pytest.mark.parametrize("view", VIEWS)
 def test_presentation_fits_the_projector(page, view):
     open_view(page, page.base, view, present=True)

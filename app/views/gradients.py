@@ -57,15 +57,17 @@ def render(model: cells.Model, L: dict) -> None:
         series[name] = np.where(norms > 0, norms, np.nan)[: step + 1]
         if output is not None:
             notes.append(f"{name}: {predicted_label(L, m, output)}")
+    no_rnn = all(SPECS[m.recurrent.cell].sigmoid_gates for m in models)  # no gateless (plain) RNN
+    captions = [V["target_note"] + " " + " · ".join(notes)] if notes else []
+    captions += [V["no_rnn"]] if no_rnn else []
     fig = charts.lines_figure(series, trace.tokens[: step + 1], V["chart"].format(step=step),
                               V["y"], log=True, mark=step, words=chart_words(L),
                               font_size=presentation.font_size(), width=presentation.content_width(),
-                              height=presentation.chart_height(SLIDER_HEIGHT + NOTE_HEIGHT, 360))
+                              height=presentation.chart_height(
+                                  SLIDER_HEIGHT + NOTE_HEIGHT * len(captions), 360))
     st.plotly_chart(fig, key="gradients", theme=None, config={"displaylogo": False})
-    if notes:
-        st.caption(V["target_note"] + " " + " · ".join(notes))
-    if all(SPECS[m.recurrent.cell].sigmoid_gates for m in models):  # no gateless (plain) RNN
-        st.caption(V["no_rnn"])
+    for caption in captions:
+        st.caption(caption)
     if present:  # the projector shows the gradients; the lifetimes are one click away in the page
         return
     lifetime_ui(models, text, L)
