@@ -32,6 +32,11 @@ function currentStep(data) {
   return Math.max(0, Math.min(data.x.length - 1, t));
 }
 
+// The rough width of a label in em: wide (CJK) characters 1 em, others ~0.6 em; entities 1 char.
+function textEm(s) {
+  return Array.from(String(s).replace(/&[a-z]+;|&#\d+;/g, "x")).reduce((w, ch) => w + (/[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/.test(ch) ? 1 : 0.6), 0);
+}
+
 // Tick labels that fit, never overlapping: level labels take the longest label plus one em of
 // plot width each; when that would leave words out, upright ones (a line's height each) show more,
 // so a sentence of words keeps every word where it fits. Returns the labels, their angle and the
@@ -39,8 +44,7 @@ function currentStep(data) {
 const UPRIGHT_MAX_EM = 6;  // upright labels are cut to about 10 characters ("…")
 function ticks(data, widthPx) {
   const n = data.x.length, font = data.font;
-  // wide CJK characters 1 em, others ~0.6 em
-  const em = (s) => Array.from(String(s)).reduce((w, ch) => w + (/[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/.test(ch) ? 1 : 0.6), 0);
+  const em = textEm;
   const ems = data.ticktext.map((s) => em(String(s).replace(/&[a-z]+;|&#\d+;/g, "x")));
   const longest = ems.reduce((m, w) => Math.max(m, w), 0.6);
   const width = Math.max(widthPx, 100);
@@ -70,14 +74,19 @@ function cut(label, max, em) {
 }
 
 function figure(data, panel, step, widthPx, previous) {
-  const tk = ticks(data, widthPx);
   const rows = panel.shape[0];
   const font = data.font;
+  const rowLabels = panel.row_labels || data.row_labels;  // the output chart names its classes
+  // side by side with the same rows (``shared_rows``): only the first column names them
+  const inner = data.shared_rows && data.panels.indexOf(panel) % (data.columns || 2) > 0;
+  const showRows = rows <= 64 && !inner;
+  // the unit names' width ("unit 123": about 5 em) and the tick, not a fixed 8 em
+  const left = showRows ? Math.ceil(font * Math.max(3, ...rowLabels.map(textEm)) + 16) : 20;
+  // the plot's width: the chart's less the names, the colour bar and its labels ("−0.5")
+  const tk = ticks(data, widthPx - left - 10 - 40 - 2.6 * font);
   const rowsPx = data.max_height ? data.max_height - 40 - 3 * font - 2 * font - tk.depth : 560;  // room for the rows
   const rowPx = panel.row_px
     || Math.max(data.max_height ? 8 : 10, Math.min(22, Math.floor(rowsPx / Math.max(rows, 1))));
-  const showRows = rows <= 64;
-  const rowLabels = panel.row_labels || data.row_labels;  // the output chart names its classes
   const trace = {
     type: "heatmap",
     z: previous && previous.__q === panel.q ? previous.z : decode(panel),
@@ -97,7 +106,7 @@ function figure(data, panel, step, widthPx, previous) {
       automargin: true },
     font: { size: font },
     height: rows * rowPx + 40 + 3 * font + tk.depth,
-    margin: { l: showRows ? 8 * font : 20, r: 10, t: 2 * font + 16, b: 2 * font + 8 + tk.depth },
+    margin: { l: left, r: 10, t: 2 * font + 16, b: 2 * font + 8 + tk.depth },
     // Margins are fixed (above) rather than measured: measuring 200 new tick labels' boxes on
     // every new sentence was a fifth of Plotly's drawing. Class names (the output chart) can be
     // long, so that axis alone is still measured. No grid: the bricks cover it.
@@ -127,7 +136,7 @@ function cursor(step) {
 
 // The model's output at every step as lines (a value head, or p(the actual next token)).
 function seriesFigure(data, chart, step, widthPx) {
-  const tk = ticks(data, widthPx);
+  const tk = ticks(data, widthPx - 6 * data.font - 10);  // less the y axis, its title and labels
   const font = data.font;
   const traces = chart.lines.map((line) => ({
     type: "scatter", mode: line.dotted ? "lines" : "lines+markers", name: line.name,
@@ -232,7 +241,7 @@ function draw(ctrl) {
     const divs = placeDivs(ctrl, charts, data.output, Plotly);
     const widths = divs.map((div, k) => {
       const share = charts[k] === data.output ? 1 : 1 / (data.columns || 2);
-      return (div.clientWidth || gridWidth * share) - 12 * data.font;
+      return div.clientWidth || gridWidth * share;  // the chart's whole width
     });
     const drawStart = performance.now();
     const jobs = charts.map((panel, k) => {
@@ -275,6 +284,8 @@ export default function (component) {
     parentElement.appendChild(ctrl.grid);
   }
   ctrl.grid.style.setProperty("--gs-cols", String(data.columns || 2));
+  // shared rows: the first column also holds the unit names, so it is wider
+  ctrl.grid.style.gridTemplateColumns = data.shared_rows ? "minmax(0, 1.4fr) minmax(0, 1fr)" : "";
   ctrl.latest = data;
   ctrl.latestJson = JSON.stringify(data);
   performance.mark("gatescope:heatmaps-data");  // the payload reached the page (bench_explorer.py)

@@ -71,6 +71,7 @@ def heatmap_payload(
     columns: int = 2,
     max_height: int | None = None,  # px per chart: rows shrink (to 8 px) to fit; None: 560 px of rows
     output: dict | None = None,  # the model's output chart: ``classes_chart`` or ``series_chart``
+    shared_rows: bool = False,  # side by side, only the first column's charts name the units
 ) -> dict:
     """Everything the heatmaps component draws for one sentence: the gate panels and, under them,
     the model's output at every step (so that a new sentence is one message and one redraw)."""
@@ -85,6 +86,7 @@ def heatmap_payload(
         "columns": int(columns),
         "max_height": None if max_height is None else int(max_height),
         "step_word": html.escape(words["step"], quote=False),
+        "shared_rows": bool(shared_rows),
         "panels": [],
         "output": output,
     }

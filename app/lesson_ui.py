@@ -12,7 +12,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from app import lessons, urlstate, zoo
+from app import lessons, presentation, urlstate, zoo
+from app.charts import PRESENT_FONT, text_em
 
 CURRENT = "_lesson"  # {"id": lesson id, "stop": k} while a lesson is open
 NONCE = "_lesson_nonce"  # bumped by every applied stop: the stepper restarts at the stop's step
@@ -108,6 +109,7 @@ def first_screen_ui(L: dict) -> None:
 def panel_ui(L: dict) -> None:
     """The open lesson: its title, where we are, the stop's explanation, previous/next, the stop
     buttons (each stop one click), the counting control; in the link as lesson/stop."""
+    presentation.set_lesson_room(0)
     found = current()
     if found is None:
         return
@@ -130,14 +132,28 @@ def panel_ui(L: dict) -> None:
         st.markdown(texts["stops"][k])
         stop = lesson.stops[k]
         if stop.counting is not None:
-            counting_ui(L)
-            wrong_ui(lessons.counting_model(stop.model, st.session_state[COUNT_LANG]), L)
+            with counting_ui(L):
+                wrong_ui(lessons.counting_model(stop.model, st.session_state[COUNT_LANG]), L)
+    presentation.set_lesson_room(panel_height(texts["stops"][k], stop.counting is not None))
     st.html("<style>.st-key-lesson-keys { display: none; }</style>")  # listens, draws nothing
     _keys(data={"next": k < n - 1, "prev": k > 0}, key="lesson-keys")
 
 
-def counting_ui(L: dict) -> None:
-    """n and the language; the string is built from them (the model keeps its cell)."""
+# The panel's px when presenting (20 px text, 1280 px wide), so that the view's chart below leaves
+# room for it: border, padding and the row of buttons; each line of the stop's text; the counting
+# row (n, the language and the verdict side by side). Measured in chromium at 1280×720.
+PANEL_BASE, PANEL_LINE, PANEL_COUNTING, PANEL_TEXT_WIDTH = 62, 32, 100, 1180
+
+
+def panel_height(text: str, counting: bool) -> int:
+    """About how tall the open lesson's panel is when presenting (its text wraps at the width)."""
+    lines = max(1, -(-int(text_em(text) * PRESENT_FONT) // PANEL_TEXT_WIDTH))
+    return PANEL_BASE + PANEL_LINE * lines + (PANEL_COUNTING if counting else 0)
+
+
+def counting_ui(L: dict):
+    """n and the language; the string is built from them (the model keeps its cell). Returns the
+    row's last column, for the verdict."""
     W = L["lesson_ui"]
 
     def rebuilt() -> None:
@@ -148,11 +164,12 @@ def counting_ui(L: dict) -> None:
             {"model": lessons.counting_model(model, lang), "text": lessons.Counting(lang, n).text()})
         restart_stepper()
 
-    cols = st.columns([1, 2, 3])
+    cols = st.columns([1, 2, 3], vertical_alignment="bottom")
     cols[0].number_input(W["n"], 1, lessons.MAX_COUNT_N, key=COUNT_N, on_change=rebuilt,
                          help=W["n_help"])
     cols[1].radio(W["language"], list(W["langs"]), key=COUNT_LANG, format_func=W["langs"].get,
                   horizontal=True, on_change=rebuilt)
+    return cols[2]
 
 
 def wrong_ui(model_id: str, L: dict) -> None:

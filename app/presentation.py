@@ -17,6 +17,7 @@ BAR_HEIGHT = 64  # the presentation bar with its gap (px)
 SIDEBAR = 300  # Streamlit's sidebar in normal mode (px)
 PADDING_X = 24  # the main area's padding on each side (px), as COMPACT sets it
 CONTROLS = "_present_controls"  # session key: this run's controls popover
+LESSON_ROOM = "_present_lesson_px"  # session key: px the open lesson's panel takes (presenting)
 
 # Both modes: less padding around the page, the header's toolbar floating over the content.
 COMPACT = """
@@ -44,6 +45,10 @@ html, body, [data-testid="stAppViewContainer"] { font-size: 20px !important; }
 .st-key-gs-present-bar button { font-size: 16px !important; min-height: 36px; padding: 2px 10px; }
 .st-key-gs-present-bar button p { font-size: 16px !important; }
 .st-key-gs-screen { display: none !important; }
+/* an open lesson: a tight panel, its buttons like the bar's, so that the view below keeps room */
+.st-key-gs-lesson { padding: 6px 12px !important; gap: 0.3rem !important; }
+.st-key-gs-lesson button { font-size: 16px !important; min-height: 36px; padding: 2px 10px; }
+.st-key-gs-lesson button p { font-size: 16px !important; }
 </style>
 """
 
@@ -71,11 +76,20 @@ def content_width(columns: float = 1.0) -> int:
 
 def chart_height(reserved: int, normal: int) -> int:
     """The height of a view's main chart: when presenting, what is left of the screen (720 px, or
-    the taller one the browser reported: ``app.screen``) after the bar and ``reserved`` px of the
-    view's other rows; else ``normal``."""
+    the taller one the browser reported: ``app.screen``) after the bar, an open lesson's panel and
+    ``reserved`` px of the view's other rows; else ``normal``."""
     if not presenting():
         return normal
-    return max(260, screen.screen_height() - BAR_HEIGHT - reserved - 12)
+    return max(220, screen.screen_height() - BAR_HEIGHT - lesson_room() - reserved - 12)
+
+
+def lesson_room() -> int:
+    """The px an open lesson's panel takes above the view when presenting (0: none open)."""
+    return int(st.session_state.get(LESSON_ROOM, 0)) if presenting() else 0
+
+
+def set_lesson_room(px: int) -> None:
+    st.session_state[LESSON_ROOM] = px
 
 
 def presentation_ui(L: dict, views: dict[str, str]) -> bool:

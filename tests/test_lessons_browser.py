@@ -79,6 +79,28 @@ def test_presentation_mode_plays_a_lesson_with_the_presenters_key(browser, serve
     pg.context.close()
 
 
+SCROLL = """() => { const m = document.querySelector('[data-testid=stMain]');
+  return [m.scrollHeight, m.clientHeight]; }"""
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_every_stop_presented_fits_the_projector(browser, server, lang):
+    """Presenting at 1280×720, every stop (the lesson's panel above the view) fits without
+    scrolling: the views' charts leave room for the panel, whose height depends on its text."""
+    pg = open_page(browser, f"{server}/?lang={lang}", 1280, 720)
+    tall = []
+    for lesson in lessons.lessons():
+        for k in range(len(lesson.stops)):
+            pg.goto(f"{server}/?lang={lang}&present=1&lesson={lesson.id}&stop={k}")
+            check_stop(pg, lesson, k, f"present-fit-{lang}")
+            pg.wait_for_timeout(300)  # Plotly's last relayout
+            height, screen = pg.evaluate(SCROLL)
+            if height > screen + 4:
+                tall.append((lesson.id, k + 1, height))
+    assert not tall, f"presenting at 1280x720, these stops scroll (lesson, stop, page px): {tall}"
+    pg.context.close()
+
+
 def test_first_screen_shows_the_index_and_a_drawn_chart(browser, server):
     pg = open_page(browser, server)
     wait_drawn(pg)

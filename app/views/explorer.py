@@ -101,7 +101,7 @@ def shown(gates: dict[str, np.ndarray], key: str, convention: str) -> tuple[str,
 def gates_ui(model: cells.Model, trace: cells.Trace, view: View, anchor: int, seq: str, L: dict,
              keys: tuple[str, ...] | None = None, key: str = "heatmaps-explorer",
              columns: int = 2, max_height: int | None = None, with_output: bool = False,
-             share: float = 1.0) -> None:
+             share: float = 1.0, shared_rows: bool = False) -> None:
     """The heatmaps of the gates ``keys`` (default: the cell's whole grid) in one component, and
     with ``with_output`` the model's output chart, drawn in the page from the same payload;
     ``share``: the part of the page's width the component takes (its titles wrap to fit)."""
@@ -114,8 +114,11 @@ def gates_ui(model: cells.Model, trace: cells.Trace, view: View, anchor: int, se
     order = charts.unit_order(gates, view.order, view.order_by, spec.kind(view.order_by))
     notable = [n.unit for n in model.card.notable_units
                if (n.layer, n.direction) == (view.layer, view.directions[0])]
+    limit = heatmaps.DEFAULT_ROWS
+    if max_height is not None and columns == 1:  # directions stacked share the featured height
+        limit //= len(view.directions)
     rows = heatmaps.shown_units(order, gates[view.order_by], notable,
-                                None if view.all_units else heatmaps.DEFAULT_ROWS)
+                                None if view.all_units else limit)
     names = {0: L["forward"], 1: L["backward"]}
     font = presentation.font_size()
     panels = []
@@ -133,6 +136,7 @@ def gates_ui(model: cells.Model, trace: cells.Trace, view: View, anchor: int, se
     payload = heatmaps.heatmap_payload(
         panels, trace.tokens, rows, seq, anchor, chart_words(L),
         font_size=font, columns=columns, max_height=max_height, output=output,
+        shared_rows=shared_rows,
     )
     heatmaps_ui(payload, key=key)
 
@@ -219,6 +223,7 @@ FEATURED_HEIGHT = 400  # px: the featured heatmap in normal mode, inside the fir
 # ~450 px wide; ×20/14 of that when presenting) at 1280×720 without cutting it off
 COLUMNS = (1, 1)
 PRESENT_COLUMNS = (4, 5)
+PAIR_COLUMNS = (5, 6)  # presenting both directions side by side; the diagram still fits its column
 
 
 def render(model: cells.Model, L: dict) -> None:
@@ -239,15 +244,21 @@ def render(model: cells.Model, L: dict) -> None:
                               present=bool(st.session_state.get("present")))
     if (payload.get("out") or {}).get("kind") == "classes":  # class names in the page's language
         payload["out"]["labels"] = [label_name(L, str(lab)) for lab in payload["out"]["labels"]]
-    if present:  # projector: a caption at every step (Play waits for the teacher)
+    if present and presentation.lesson_room():  # an open lesson's text says what the step shows
+        payload["lesson"] = True
+    elif present:  # projector: a caption at every step (Play waits for the teacher)
         payload["captions"] = step_captions(trace, view.layer, view.directions[0], L["stepper"])
     featured = (view.order_by,) if view.order_by in model.recurrent.spec.grid else ()
+    # presenting both directions of a bidirectional layer: side by side in a wider half, since
+    # stacked they would not fit under the projector's 720 px
+    pair = present and len(view.directions) > 1
+    widths = PAIR_COLUMNS if pair else PRESENT_COLUMNS if present else COLUMNS
     with charts_area:
-        left, right = st.columns(PRESENT_COLUMNS if present else COLUMNS)
+        left, right = st.columns(widths)
         with left:
-            widths = PRESENT_COLUMNS if present else COLUMNS
             gates_ui(model, trace, view, anchor, seq, L, keys=featured, key="heatmaps-featured",
-                     columns=1, max_height=presentation.chart_height(0, FEATURED_HEIGHT),
+                     columns=2 if pair else 1, shared_rows=pair,
+                     max_height=presentation.chart_height(0, FEATURED_HEIGHT),
                      share=widths[0] / sum(widths))
         with right:
             synced_stepper(payload)
