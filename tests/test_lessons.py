@@ -152,14 +152,21 @@ def test_quoted_is_a_check_that_can_fail():  # control
         quoted("lstm_gates", 0, "0.123")
 
 
-@pytest.mark.parametrize("k", [0, 1, 4])
-def test_forgetting_the_rnn_gradient_decays_faster_than_the_lstm_and_gru(k):
+@pytest.mark.parametrize("k,factor", [(0, 10), (1, 10), (4, 5)])
+def test_forgetting_the_rnn_gradient_decays_faster_than_the_lstm_and_gru(k, factor):
     stop = stop_of("forgetting", k)
     task = model(stop.model).card.task
     text, step = texts_of(stop)[0], stop.values["gstep"]
     rnn = gradient_ratio(f"{task}-rnn", text, step)
-    assert rnn < gradient_ratio(f"{task}-lstm", text, step) / 10
-    assert rnn < gradient_ratio(f"{task}-gru", text, step) / 10
+    assert rnn < gradient_ratio(f"{task}-lstm", text, step) / factor
+    assert rnn < gradient_ratio(f"{task}-gru", text, step) / factor
+
+
+def test_forgetting_the_character_models_ratios_are_quoted():
+    stop = stop_of("forgetting", 4)
+    text, step = texts_of(stop)[0], stop.values["gstep"]
+    quoted("forgetting", 4, *(significant(gradient_ratio(f"charlm-{arch}", text, step), 1)
+                              for arch in ("rnn", "lstm", "gru")))
 
 
 @pytest.mark.parametrize("k,rnn_digits", [(0, 2), (1, 1)])
@@ -337,14 +344,18 @@ def test_she_the_gru_remembers_the_first_pronoun_longer_than_the_lstm():
         m = model(f"charlm-{arch}")
         gap[arch] = np.abs(cells.trace(m, b).gates(0, 0)["h"][step]
                            - cells.trace(m, a).gates(0, 0)["h"][step - 1]).max()
-    # the GRU keeps the pronoun most, the LSTM some, the RNN nothing
-    assert gap["gru"] > 0.5 > gap["lstm"] > 0.05 > 0.001 > gap["rnn"]
+    # the GRU keeps the pronoun most, the LSTM some, the RNN almost nothing
+    assert gap["gru"] > 1.5 * gap["lstm"] > 0.05 > 0.01 > gap["rnn"]
     quoted("she", 0, shown(gap["gru"]))
-    quoted("she", 1, shown(gap["lstm"]))
+    quoted("she", 1, shown(gap["lstm"]), significant(gap["rnn"], 1))
     unit = stop_of("she", 2).values["unit"]
     m = model("charlm-gru")
-    assert np.abs(cells.trace(m, b).gates(0, 0)["h"][step] - cells.trace(m, a).gates(0, 0)["h"][step - 1]
-                  ).argmax() == unit
+    tb, ta = cells.trace(m, b), cells.trace(m, a)
+    assert np.abs(tb.gates(0, 0)["h"][step] - ta.gates(0, 0)["h"][step - 1]).argmax() == unit
+    h = list(m.card.output_labels).index("h")  # p("h") after ", and s": "She …" raises it a little
+    p_b, p_a = float(tb.outputs[step][h]), float(ta.outputs[step - 1][h])
+    assert p_b > p_a
+    quoted("she", 2, str(unit), shown(p_b), shown(p_a))
 
 
 def test_sunspots_the_lstm_beats_last_year_on_the_lesson_stretch():

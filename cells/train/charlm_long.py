@@ -302,7 +302,10 @@ def export_best(arch: str, ckdir: Path, out: Path, tok: CharTokenizer, held: lis
             f" (held-out 5% fixed by seed {charlm.SEED}) minus 1% kept for validation"
             f" (charlm.fit_split, seed {charlm.SEED + 2})",
             "command": f"python -m cells.train.charlm_long --arch {arch} --budget-seconds"
-            f" {cfg['budget_seconds']:g} --checkpoint-dir DIR --resume; then --export",
+            f" {cfg['budget_seconds']:g}"
+            + (f" --stop-at-seconds {float(last['cpu_seconds']):g}"  # stopped before the budget
+               if last["cpu_seconds"] < cfg["budget_seconds"] else "")
+            + " --checkpoint-dir DIR --resume; then --export",
             "seed": SEED,
             **cfg,
             "budget_kind": "CPU seconds of one single-threaded process (time.process_time)",
