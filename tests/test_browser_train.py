@@ -158,7 +158,23 @@ def heatmap_values(pg: Page) -> list:
                        ".map(g => g.data[0].z)")
 
 
-def test_inside_the_views_fragment_the_live_chart_updates_in_place_and_the_page_stays_usable(browser, server):
+LONG_STEPS = 30_000  # a job that is still training when Stop is pressed (3,000 take ~8 s idle)
+
+
+@pytest.fixture(scope="module")
+def long_jobs_server():
+    """A server whose operator raised the step cap: the test below needs a job that outlasts its
+    checks (polls, a language switch) on a quiet machine too; the job's 120-s wall cap still holds."""
+    from tests.conftest import start_server
+
+    proc, url = start_server({"GATESCOPE_TRAIN_MAX_STEPS": str(LONG_STEPS)})
+    yield url
+    proc.terminate()
+    proc.wait(10)
+
+
+def test_inside_the_views_fragment_the_live_chart_updates_in_place_and_the_page_stays_usable(
+        browser, long_jobs_server):
     """The view runs in the page's fragment and the live part in its own polling fragment: while a
     job trains, the loss chart is one Plotly chart updated in place (never a second copy, never a
     new one), a language switch (a whole-page rerun) answers at once and the bar keeps moving in
@@ -166,8 +182,9 @@ def test_inside_the_views_fragment_the_live_chart_updates_in_place_and_the_page_
     redraws the gates of another snapshot."""
     zh = t("zh")["train"]
     ctx, pg = page_with_errors(browser, viewport={"width": 1280, "height": 720})
+    server = long_jobs_server
     try:
-        open_train_view(pg, server, 3000)
+        open_train_view(pg, server, LONG_STEPS)
         wait_idle(pg)
         pg.get_by_role("button", name=V["start"], exact=True).click()
         pg.wait_for_function("() => Array.from(document.querySelectorAll('.js-plotly-plot'))"

@@ -9,7 +9,8 @@
 
 Each job is ``python -m cells.train.job_worker <folder>`` in its own process group, at most
 ``max_workers`` at once (≤ the number of cores); the rest wait in a queue, first come first
-served. Caps per job: steps, hidden size, wall time (the worker stops itself; the door kills it
+served. Caps per job: steps (``GATESCOPE_TRAIN_MAX_STEPS`` in the server's environment raises it),
+hidden size, wall time (the worker stops itself; the door kills it
 ``KILL_GRACE`` seconds later) and memory (the worker's own ``RLIMIT_AS``). The worker writes only
 JSON and safetensors into the job's folder; this side only reads them.
 """
@@ -44,9 +45,18 @@ ERROR_KINDS = ("worker", "memory", "crashed", "silent", "overdue")
 FINISHED = ("done", "stopped", "failed")
 
 
+def _env_int(name: str, default: int) -> int:
+    """A cap the server's operator may raise (``GATESCOPE_TRAIN_MAX_STEPS=20000``); else the default."""
+    raw = os.environ.get(name, "")
+    try:
+        return max(1, int(raw)) if raw.strip() else default
+    except ValueError:
+        return default
+
+
 @dataclass(frozen=True)
 class Limits:
-    max_steps: int = 3000
+    max_steps: int = _env_int("GATESCOPE_TRAIN_MAX_STEPS", 3000)  # a 3000-step job: ~8 s, 2 cores
     max_hidden: int = 64
     min_hidden: int = 2
     max_seconds: float = 120.0  # wall time per job, measured by the worker
