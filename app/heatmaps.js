@@ -44,8 +44,7 @@ function textEm(s) {
 const UPRIGHT_MAX_EM = 6;  // upright labels are cut to about 10 characters ("…")
 function ticks(data, widthPx) {
   const n = data.x.length, font = data.font;
-  const em = textEm;
-  const ems = data.ticktext.map((s) => em(String(s).replace(/&[a-z]+;|&#\d+;/g, "x")));
+  const ems = data.ticktext.map(textEm);
   const longest = ems.reduce((m, w) => Math.max(m, w), 0.6);
   const width = Math.max(widthPx, 100);
   const level = Math.max(1, Math.ceil((n * font * (1 + longest)) / width));
@@ -55,18 +54,18 @@ function ticks(data, widthPx) {
   const vals = [], text = [];
   for (let k = 0; k < n; k += every) {
     vals.push(data.x[k]);
-    text.push(turn && ems[k] > UPRIGHT_MAX_EM ? cut(data.ticktext[k], UPRIGHT_MAX_EM, em) : data.ticktext[k]);
+    text.push(turn && ems[k] > UPRIGHT_MAX_EM ? cut(data.ticktext[k], UPRIGHT_MAX_EM) : data.ticktext[k]);
   }
   const depth = turn ? Math.ceil(font * (Math.min(longest, UPRIGHT_MAX_EM + 0.6) - 1)) : 0;
   return { vals, text, angle: turn ? -90 : 0, depth: Math.max(0, depth) };
 }
 
 // The start of an escaped label that fits ``max`` em, then "…" (entities kept whole).
-function cut(label, max, em) {
+function cut(label, max) {
   const parts = String(label).match(/&[a-z]+;|&#\d+;|[\s\S]/gu) || [];
   let out = "", w = 0;
   for (const p of parts) {
-    const pw = p.length > 1 && p[0] === "&" ? 0.6 : em(p);
+    const pw = textEm(p);  // an entity counts as one character
     if (w + pw > max - 0.6) break;
     out += p; w += pw;
   }

@@ -432,8 +432,8 @@ export default function (component) {
   });
   observer.observe(document.body, { childList: true, subtree: true });
 
-  if (data.present) root.classList.add("gs-present");
-  if (data.lesson) root.classList.add("gs-lesson");  // a projector: a big Play, waiting for the teacher
+  if (data.present) root.classList.add("gs-present");  // a projector: a big Play, waiting for the teacher
+  if (data.lesson) root.classList.add("gs-lesson");  // a lesson's text above: no legend, no heading
   setStep(state.step, false);  // after the class: the strip scrolls in its presenting layout
   // the strip's size settles after mounting (fonts, the column's width): keep the token in view
   const resized = new ResizeObserver(() => { if (T > 0) keepInView(strip, spans[state.step]); });

@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page
 
-from tests.conftest import SHOTS, page_views
+from tests.conftest import SHOTS, page_views, shipped_cards
 from tests.test_browser import wait_idle
 
 pytestmark = pytest.mark.browser
@@ -117,12 +117,8 @@ def test_a_fresh_page_opens_on_words_and_the_models_answer(page):
     """No link, no lesson: the page opens on the sentiment LSTM's first sample (a few words, not a
     character model's 116 characters); the featured chart labels every word (upright where level
     labels would leave words out) and the model's answer is in the first screen under the diagram."""
-    import json
-
-    from tests.conftest import MODELS
-
     open_view(page, page.base, "explorer", present=False)
-    sample = json.loads((MODELS / "sentiment-lstm" / "card.json").read_text("utf-8"))["samples"][0]
+    sample = shipped_cards()["sentiment-lstm"]["samples"][0]
     assert page.locator(".st-key-sentence input").input_value() == sample
     m = check_screen(page, "fresh-page", 14)
     featured = min(m["plots"], key=lambda p: p["top"])
