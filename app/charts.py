@@ -17,7 +17,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from app import i18n
-from app.labels import plotly_safe
+from app.labels import plotly_safe, visible
 from cells.registry import SPECS
 
 SEQUENTIAL = "Viridis"  # colour-blind safe, perceptually uniform
@@ -136,11 +136,41 @@ def readable(fig: go.Figure, title: str, font_size: int = FONT, width: int = WID
     return fig
 
 
+UPRIGHT_MAX_EM = 6.0  # upright x labels are cut to about 10 characters ("…"), as in heatmaps.js
+
+
 def x_ticks(x: list[str], tokens: list[str], font_size: int = FONT, width: int = WIDTH) -> dict:
-    """The x axis of a tokens chart: category axis, labels thinned so that they never overlap."""
-    labels = [plotly_safe(tok) for tok in tokens]
-    every = tick_every(labels, font_size, width)
-    return dict(tickvals=x[::every], ticktext=labels[::every], type="category")
+    """The x axis of a tokens chart: category axis, labels thinned so that they never overlap.
+    Level labels take the longest label plus one em each; where that would leave words out,
+    upright labels (a line's height each) show more, so a sentence of words keeps every word where
+    it fits; labels of single characters stay level, even with a few longer ones among them
+    (``heatmaps.js``'s ``ticks`` does the same in the page)."""
+    shown = [visible(tok) for tok in tokens]
+    ems = [text_em(s) for s in shown]
+    level = tick_every(shown, font_size, width)
+    # an upright label takes a line's height; 1.6 em each, as ``width`` is an estimate here
+    upright = max(1, math.ceil(len(shown) * font_size * 1.6 / max(width, 100)),
+                  math.ceil(len(shown) / MAX_TICK_LABELS))
+    middle = sorted(ems)[(len(ems) - 1) // 2] if ems else 0.0  # the (lower) median label
+    turn = middle > 1.2 and upright < level  # characters stay level (a few longer ones too)
+    every = upright if turn else level
+    text = [cut_label(s, UPRIGHT_MAX_EM) if turn and em > UPRIGHT_MAX_EM else s
+            for s, em in zip(shown, ems, strict=True)]
+    axis = dict(tickvals=x[::every], ticktext=[html.escape(t, quote=False) for t in text[::every]],
+                type="category")
+    if turn:
+        axis["tickangle"] = -90
+    return axis
+
+
+def cut_label(label: str, max_em: float) -> str:
+    """The start of ``label`` that fits ``max_em`` (with room for "…"), then "…"."""
+    out = ""
+    for ch in label:
+        if text_em(out + ch) > max_em - 0.6:
+            break
+        out += ch
+    return out + "…"
 
 
 def cursor_shape(step: int) -> dict:
@@ -202,12 +232,12 @@ def heatmap_figure(
         )
     )
     fig.update_layout(
-        height=height or int(min(460, max(220, 90 + 2.2 * hidden))),
+        height=height or int(min(460, max(220, 90 + 2.2 * len(order)))),
         margin=dict(l=60, r=10, b=40),
         shapes=[cursor_shape(step)],
         meta={"gatescope": "heatmap", "gate": gate},
         xaxis=x_ticks(x, tokens, font_size, width - 8 * font_size),
-        yaxis=dict(autorange="reversed", type="category", showticklabels=hidden <= 64),
+        yaxis=dict(autorange="reversed", type="category", showticklabels=len(order) <= 64),
         uirevision=gate,
     )
     return readable(fig, label, font_size, width)

@@ -49,7 +49,8 @@ function ticks(data, widthPx) {
   const width = Math.max(widthPx, 100);
   const level = Math.max(1, Math.ceil((n * font * (1 + longest)) / width));
   const upright = Math.max(1, Math.ceil((n * font * 1.3) / width));
-  const turn = longest > 1.2 && upright < level;  // single characters stay level
+  const middle = ems.slice().sort((a, b) => a - b)[Math.floor((n - 1) / 2)] || 0;
+  const turn = middle > 1.2 && upright < level;  // characters stay level (a few longer ones too)
   const every = turn ? upright : level;
   const vals = [], text = [];
   for (let k = 0; k < n; k += every) {

@@ -163,6 +163,25 @@ def dequantise_chart(chart: dict) -> np.ndarray:
 
 
 DEFAULT_ROWS = 32  # at 1280×720 a heatmap of this many rows keeps every row ≥ 8 px tall
+MIN_ROW_PX = 8  # a row readable from the back row
+FEW_ROWS = 8  # the fewest rows a heatmap shows by default, however short it is
+
+
+def chart_room(font: int) -> int:
+    """The px of a server-drawn heatmap (``charts.heatmap_figure``) that are not rows: its title
+    (one line), the x labels (upright ones of about four characters) and the margins."""
+    return int(6.5 * font + 20)
+
+
+def rows_that_fit(height: int, font: int) -> int:
+    """How many rows of at least ``MIN_ROW_PX`` a heatmap of ``height`` px holds (at most
+    ``DEFAULT_ROWS``, at least ``FEW_ROWS``)."""
+    return max(FEW_ROWS, min(DEFAULT_ROWS, (height - chart_room(font)) // MIN_ROW_PX))
+
+
+def height_for_rows(rows: int, font: int) -> int:
+    """The height a heatmap needs to draw ``rows`` rows at least ``MIN_ROW_PX`` tall each."""
+    return chart_room(font) + int(rows * MIN_ROW_PX * 1.1)
 
 
 def shown_units(
@@ -170,15 +189,18 @@ def shown_units(
     values: np.ndarray,  # (T, H) the gate the order is computed from
     notable: list[int],  # the card's notable units of this layer and direction
     limit: int | None = DEFAULT_ROWS,  # None: all units
+    score: np.ndarray | None = None,  # (H,) how telling each unit is; default: its variance
 ) -> list[int]:
-    """The units a heatmap shows: with a ``limit``, the card's notable units, then the most active
-    (largest variance over the sentence) up to ``limit``, laid out in ``order`` with the notable
-    units on top; without one, every unit in ``order``."""
+    """The units a heatmap shows: with a ``limit``, the card's notable units, then the most telling
+    (largest ``score``: by default the variance over the sentence) up to ``limit``, laid out in
+    ``order`` with the notable units on top; without one, every unit in ``order``."""
     hidden = len(order)
     if limit is None or limit >= hidden:
         return list(order)
     pinned = [u for u in dict.fromkeys(notable) if 0 <= u < hidden][:limit]
-    variance = np.asarray(values, np.float64).var(axis=0) if len(values) else np.zeros(hidden)
-    active = [int(u) for u in np.argsort(-variance, kind="stable") if int(u) not in pinned]
+    if score is None:
+        score = np.asarray(values, np.float64).var(axis=0) if len(values) else np.zeros(hidden)
+    score = np.nan_to_num(np.asarray(score, np.float64), nan=-np.inf)
+    active = [int(u) for u in np.argsort(-score, kind="stable") if int(u) not in pinned]
     chosen = set(active[: limit - len(pinned)])
     return pinned + [u for u in order if u in chosen]

@@ -161,6 +161,33 @@ def test_long_titles_are_never_clipped(page, view, lang, size):
     assert any("u = 1 − z" in t for t in titles), titles
 
 
+# Every heatmap drawn on the server (side by side, minimal pairs): its rows, the plot's height and
+# its x labels as drawn.
+SERVER_HEATMAPS = """() => Array.from(document.querySelectorAll('.js-plotly-plot'))
+  .filter(g => g.data && g.data[0] && g.data[0].type === 'heatmap' && g.querySelector('.nsewdrag'))
+  .map(g => ({rows: g.data[0].y.length,
+              plot: g.querySelector('.nsewdrag').getBoundingClientRect().height,
+              labels: Array.from(g.querySelectorAll('.xtick text')).map(e => e.textContent)}))"""
+
+
+@pytest.mark.parametrize("present", [False, True], ids=["first-screen", "present"])
+@pytest.mark.parametrize("view", ["compare", "pairs"])
+def test_side_by_side_and_pairs_rows_and_words_are_readable(page, view, present):
+    """Readable from the back row, in the views drawn by the server too: at most DEFAULT_ROWS rows
+    (the card's notable units, then the most telling), each at least 8 px tall at 1280×720, and
+    every word of the sentence under the chart (upright where level labels would drop some)."""
+    from app.heatmaps import DEFAULT_ROWS
+
+    open_view(page, page.base, view, present=present)
+    check_screen(page, f"{view}-rows-{'present' if present else 'first-screen'}", 20 if present else 14)
+    maps = page.evaluate(SERVER_HEATMAPS)
+    assert maps, view
+    strip = [t.strip() for t in page.locator(".gs-strip .gs-tok").all_inner_texts()]
+    for m in maps:
+        assert m["rows"] <= DEFAULT_ROWS and m["plot"] / m["rows"] >= 8, m
+        assert m["labels"] == strip, (m["labels"], strip)
+
+
 def test_a_view_is_one_click_away_when_presenting(page):
     open_view(page, page.base, "explorer", present=True)
     page.locator(".st-key-present-view-gradients button").click()

@@ -82,8 +82,30 @@ def test_shown_units_pins_notable_then_most_active_in_the_chosen_order():
     assert shown_units(order[::-1], values, notable=[], limit=3) == [39, 38, 37]
 
 
+def test_shown_units_can_rank_by_a_score_of_its_own():
+    """Minimal pairs rank units by their largest |B − A| (a unit offset by the same amount at
+    every position has no variance, and it is the one the pair moved); NaN (a gap) ranks last."""
+    values = np.zeros((4, 6))
+    score = np.array([0.1, np.nan, 0.9, 0.0, 0.5, 0.3])
+    assert shown_units(list(range(6)), values, notable=[5], limit=3, score=score) == [5, 2, 4]
+    assert 1 not in shown_units(list(range(6)), values, notable=[], limit=5, score=score)
+
+
 def test_default_rows_fit_a_projector():
     assert heatmaps.DEFAULT_ROWS <= 32
+
+
+@pytest.mark.parametrize("font", [14, 20])
+def test_rows_that_fit_keep_every_row_readable(font):
+    """A server-drawn heatmap of ``height`` px shows rows of at least MIN_ROW_PX (never fewer than
+    FEW_ROWS, never more than DEFAULT_ROWS), and ``height_for_rows`` is tall enough for them."""
+    for height in (220, 300, 400, 480, 900):
+        rows = heatmaps.rows_that_fit(height, font)
+        assert heatmaps.FEW_ROWS <= rows <= heatmaps.DEFAULT_ROWS
+        if rows > heatmaps.FEW_ROWS:
+            assert (height - heatmaps.chart_room(font)) / rows >= heatmaps.MIN_ROW_PX
+    need = heatmaps.height_for_rows(heatmaps.DEFAULT_ROWS, font)
+    assert heatmaps.rows_that_fit(need, font) == heatmaps.DEFAULT_ROWS
 
 
 # ---------------------------------------------------------------- the output chart
@@ -150,3 +172,35 @@ def test_a_reported_screen_height_is_a_number_a_screen_can_have():
 
     assert [screen.accepted_height(v) for v in (900, 900.6, 720, 199, 5000, True, "900", None)] == \
         [900, 900, 720, None, None, None, None, None]
+
+
+# ---------------------------------------------------------------- x labels of server-drawn charts
+
+
+def test_server_drawn_x_labels_stand_upright_to_keep_every_word():
+    """``charts.x_ticks`` (side by side, minimal pairs, gradients): where level labels would leave
+    words out, upright ones keep every word; where even those would not fit, they are thinned; a
+    long word is cut with "…"; labels stay HTML-escaped."""
+    from app.charts import step_labels, x_ticks
+
+    words = "This movie was not good at all , said the critic".split()
+    level = x_ticks(step_labels(words), words, font_size=20, width=2000)
+    assert level["ticktext"] == words and "tickangle" not in level
+    upright = x_ticks(step_labels(words), words, font_size=20, width=400)
+    assert upright["ticktext"] == words and upright["tickangle"] == -90
+    many = words * 6
+    thinned = x_ticks(step_labels(many), many, font_size=20, width=320)
+    assert thinned["tickangle"] == -90 and 1 < len(thinned["ticktext"]) < len(many)
+    odd = ["<b>", "supercalifragilistic", "a&b"] * 3
+    shown = x_ticks(step_labels(odd), odd, font_size=20, width=300)["ticktext"]
+    assert "&lt;b&gt;" in shown and "supercali…" in shown and "<b>" not in shown
+
+
+def test_server_drawn_character_labels_stay_level():
+    """Characters (with a few longer labels among them, as a minimal pair's "H→S") are thinned,
+    never turned."""
+    from app.charts import step_labels, x_ticks
+
+    chars = ["H→S"] + list("e starred in one of the pilots, and she was the best thing in it.")
+    axis = x_ticks(step_labels(chars), chars, font_size=20, width=900)
+    assert "tickangle" not in axis and len(axis["ticktext"]) < len(chars)

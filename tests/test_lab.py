@@ -182,3 +182,56 @@ def test_minimal_pair_charts_line_up_tokens_and_state_the_range_once():
         assert m["layout"]["title"]["text"].count("±") == 1, m["layout"]["title"]["text"]
     labels = [x.split(" ‹", 1)[1][:-1] for x in maps[0]["data"][0]["x"]]
     assert labels == ["the", "film", "was", "+not", "good"]
+
+
+def heatmap_rows(spec: dict) -> list[str]:
+    return list(spec["data"][0]["y"])
+
+
+def test_side_by_side_shows_the_units_worth_watching_then_all_with_one_click():
+    """Readable from the back row: each model's heatmap shows at most DEFAULT_ROWS rows (the card's
+    notable unit among them, every row named), not all 512; the "all units" switch shows every unit
+    and goes into the link."""
+    from app.heatmaps import DEFAULT_ROWS
+
+    at = pick(fresh(), task_id("charlm"))
+    at.radio(key="view").set_value("compare").run()
+    maps = [s for s in heatmaps(at) if s["layout"]["title"]["text"].startswith(("LSTM", "GRU"))]
+    assert maps
+    for spec in maps:
+        rows = heatmap_rows(spec)
+        assert 8 <= len(rows) <= DEFAULT_ROWS, len(rows)
+        assert spec["layout"]["yaxis"]["showticklabels"] is True
+    lstm = next(s for s in maps if s["layout"]["title"]["text"].startswith("LSTM"))
+    gru = next(s for s in maps if s["layout"]["title"]["text"].startswith("GRU"))
+    assert heatmap_rows(lstm)[0] == "unit 69" and heatmap_rows(gru)[0] == "unit 161"  # notable on top
+    at.toggle(key="all_units").set_value(True).run()
+    assert not at.exception, at.exception
+    assert all(len(heatmap_rows(s)) == 512 for s in heatmaps(at) if s["layout"]["meta"]["gate"] != "p")
+    assert at.query_params.get("units") == "all"
+    at.radio(key="view").set_value("explorer").run()  # the choice goes with the user to the explorer
+    assert at.toggle(key="all_units").value is True and at.query_params.get("units") == "all"
+
+
+def test_minimal_pairs_show_the_units_the_pair_moves_most():
+    """A pair's heatmap shows at most DEFAULT_ROWS units, the ones whose B − A is largest: the
+    largest difference over the shown rows is the largest over every unit."""
+    from app.heatmaps import DEFAULT_ROWS
+
+    mid = task_id("sentiment")
+    at = pair_view("the film was good", "the film was not good")
+    for spec in heatmaps(at):
+        rows = heatmap_rows(spec)
+        assert len(rows) <= DEFAULT_ROWS
+    import numpy as np
+
+    from app.sentence import traced
+    from app.views.pairs import aligned, alignment
+    from app.zoo import load_model, models_dir
+
+    model = load_model(mid, str(models_dir()))
+    ta, tb = traced(mid, "the film was good", model), traced(mid, "the film was not good", model)
+    diff = aligned(ta.gates(0, 0)["h"], tb.gates(0, 0)["h"], alignment(ta.tokens, tb.tokens))
+    top = int(np.nanargmax(np.nanmax(np.abs(diff), axis=0)))
+    h_map = next(s for s in heatmaps(at) if s["layout"]["meta"]["gate"] == "h")
+    assert f"unit {top}" in heatmap_rows(h_map)

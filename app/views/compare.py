@@ -11,12 +11,13 @@ import plotly.graph_objects as go
 import streamlit as st
 
 import cells
-from app import charts, presentation, zoo
+from app import charts, heatmaps, presentation, zoo
 from app.i18n import SYMBOLS, arch_name, chart_words, model_metrics
 from app.payload import sequence_id, tokens_only_payload
 from app.presentation import controls_container, presenting
 from app.sentence import sentence_ui, traced
 from app.stepper import anchor_step, synced_stepper
+from app.units_ui import all_units_ui
 from cells.registry import SPECS
 
 # the rows of this view (string table's roles) -> the role in the cells' specs
@@ -74,17 +75,18 @@ def unbroken(symbol: str) -> str:
     return symbol.replace(" ", "\u00a0")
 
 
-def row_figures(L: dict, drawn: list[tuple[cells.Model, cells.Trace, str, np.ndarray]], step: int,
-                height: int, font: int, width: int) -> list[go.Figure]:
-    """One row's heatmaps, one per (model, trace, gate, values (T, H)), each ``width`` px wide:
+def row_figures(L: dict, drawn: list[tuple[cells.Model, cells.Trace, str, np.ndarray, list[int]]],
+                step: int, height: int, font: int, width: int) -> list[go.Figure]:
+    """One row's heatmaps, one per (model, trace, gate, values (T, H), units shown), each ``width``
+    px wide:
     titled as ``named_title`` where every title of the row stays on one line, else as
     ``short_title`` — narrow columns keep their titles short and their plots high. A title starts
     after the y axis's labels and wraps in what is left of the column."""
     for form in (named_title, short_title):
         figures = []
-        for m, tr, name, values in drawn:
+        for m, tr, name, values, units in drawn:
             title = form(L, m.recurrent.cell, name)
-            fig = charts.heatmap_figure(values, tr.tokens, name, step, height=height, title=title,
+            fig = charts.heatmap_figure(values, tr.tokens, name, step, units, height=height, title=title,
                                         words=chart_words(L), kind=m.recurrent.spec.kind(name),
                                         font_size=font, width=width)
             # the title as heatmap_figure wrote it (with its colour range, if any), wrapped again;
@@ -94,6 +96,13 @@ def row_figures(L: dict, drawn: list[tuple[cells.Model, cells.Trace, str, np.nda
         if not any("<br>" in fig.layout.title.text for fig in figures):
             break
     return figures
+
+
+def units_shown(model: cells.Model, values: np.ndarray, limit: int | None) -> list[int]:
+    """The rows of one model's heatmap (``heatmaps.shown_units``): its card's notable units, then
+    the units that change most over the sentence in this gate, in index order; None: all."""
+    notable = [n.unit for n in model.card.notable_units if (n.layer, n.direction) == (0, 0)]
+    return heatmaps.shown_units(list(range(values.shape[1])), values, notable, limit)
 
 
 def same_top(figures: list) -> None:
@@ -129,9 +138,15 @@ def render(model: cells.Model, L: dict) -> None:
     else:
         st.session_state[SHOWN] = [r for r in st.session_state.get(SHOWN, roles) if r in roles]
         roles = st.multiselect(V["shown"], roles, key=SHOWN, format_func=V["roles"].get)
-    height = presentation.chart_height(STEPPER_HEIGHT + HEADING_HEIGHT, 300)
-    width = presentation.content_width(1 / len(models))
+    with controls_container(L) if present else st.container():
+        all_units = all_units_ui(L, max(m.recurrent.hidden_size for m in models))
     font = presentation.font_size()
+    height = presentation.chart_height(STEPPER_HEIGHT + HEADING_HEIGHT, 300)
+    limit = None if all_units else heatmaps.rows_that_fit(height, font)
+    if not present and not all_units:  # every row of the units worth watching ≥ 8 px tall
+        height = max(height, heatmaps.height_for_rows(heatmaps.DEFAULT_ROWS, font))
+        limit = heatmaps.DEFAULT_ROWS
+    width = presentation.content_width(1 / len(models))
     for role in roles:
         by_cell = ROLES[role]
         charts_area.markdown(f"**{V['roles'][role]}**")
@@ -142,6 +157,7 @@ def render(model: cells.Model, L: dict) -> None:
             if gate is None:
                 col.caption(V["missing"][role].format(cell=arch_name(L, m.recurrent.cell)))
         drawn = [(col, m, tr, *role_values(tr, gate)) for col, m, tr, gate in shown if gate is not None]
+        drawn = [(*d, units_shown(d[1], d[4], limit)) for d in drawn]
         figures = row_figures(L, [d[1:] for d in drawn], anchor, height, font, width)
         row = [(col, fig, f"cmp-{role}-{m.id}") for (col, m, *_), fig in zip(drawn, figures, strict=True)]
         same_top([fig for _, fig, _ in row])

@@ -24,6 +24,7 @@ from app.payload import (
 from app.presentation import controls_container, presenting
 from app.sentence import sentence_ui
 from app.stepper import anchor_step, synced_stepper
+from app.units_ui import all_units_ui
 from cells.registry import SPECS
 from cells.tasks import counting
 
@@ -77,15 +78,12 @@ def view_ui(model: cells.Model, trace: cells.Trace, L: dict) -> View:
         convention = st.radio(L["convention"], conventions, horizontal=True, key="convention",
                               format_func=lambda c: L[f"convention_{c}"])
         st.caption(L["convention_note"])
-    urlstate.seed("all_units", {"all": True}.get(urlstate.take("units") or ""))
-    all_units = st.toggle(L["all_units"].format(n=rec.hidden_size), key="all_units",
-                          help=L["all_units_help"].format(n=heatmaps.DEFAULT_ROWS))
+    all_units = all_units_ui(L, rec.hidden_size)
     view = View(layer, directions, order, order_by, int(unit), convention, all_units)
     for name, value in (("layer", layer if rec.num_layers > 1 else None),
                         ("dir", DIRECTION_CODES[directions] if rec.bidirectional else None),
                         ("order", order if order != "index" else None), ("by", order_by),
                         ("unit", int(unit)),
-                        ("units", "all" if all_units else None),
                         ("conv", convention if len(conventions) > 1 else None)):
         urlstate.note(name, value)
     return view

@@ -8,12 +8,13 @@ import numpy as np
 import streamlit as st
 
 import cells
-from app import charts, presentation, urlstate
+from app import charts, heatmaps, presentation, urlstate
 from app.i18n import chart_words, label_name
 from app.payload import sequence_id, tokens_only_payload
 from app.presentation import controls_container, presenting
 from app.sentence import MAX_TOKENS, tokens_of, traced
 from app.stepper import anchor_step, synced_stepper
+from app.units_ui import all_units_ui
 
 DEFAULT_PAIRS = {
     "sentiment": ("the movie was good .", "the movie was not good ."),
@@ -46,6 +47,13 @@ def aligned(a: np.ndarray, b: np.ndarray, columns: list[Column]) -> np.ndarray:
         if i is not None and j is not None:
             out[k] = b[j] - a[i]
     return out
+
+
+def largest_difference(diff: np.ndarray) -> np.ndarray:
+    """(H,) each unit's largest |B − A| over the aligned positions (0 where every one is a gap):
+    the units a minimal pair moves most are the ones worth showing."""
+    finite = np.where(np.isfinite(diff), np.abs(diff), 0.0)
+    return finite.max(axis=0) if len(finite) else np.zeros(diff.shape[1])
 
 
 def pair_tokens(a: list[str], b: list[str], columns: list[Column]) -> list[str]:
@@ -115,14 +123,24 @@ def render(model: cells.Model, L: dict) -> None:
                               format_func=L["gate_titles"].get)]
         columns = 1
     cols = st.columns(columns)
+    with controls_container(L) if present else st.container():
+        all_units = all_units_ui(L, model.recurrent.hidden_size, V["all_units_help"])
+    font = presentation.font_size()
     height = presentation.chart_height(STEPPER_HEIGHT + VERDICT_HEIGHT, 300)
+    limit = None if all_units else heatmaps.rows_that_fit(height, font)
+    if not present and not all_units:  # every row of the units worth watching ≥ 8 px tall
+        height = max(height, heatmaps.height_for_rows(heatmaps.DEFAULT_ROWS, font))
+        limit = heatmaps.DEFAULT_ROWS
     width = presentation.content_width(1 / columns)
+    notable = [n.unit for n in card.notable_units if (n.layer, n.direction) == (0, 0)]
     for k, gate in enumerate(gates):
         diff = aligned(ta.gates(0, 0)[gate], tb.gates(0, 0)[gate], matched)  # (positions, H)
+        units = heatmaps.shown_units(list(range(diff.shape[1])), diff, notable, limit,
+                                     score=largest_difference(diff))
         # a difference is unbounded: the chart states its symmetric range once in the title
-        fig = charts.heatmap_figure(diff, tokens, gate, anchor, height=height, kind="state",
+        fig = charts.heatmap_figure(diff, tokens, gate, anchor, units, height=height, kind="state",
                                     title=V["difference"].format(gate=L["gate_titles"][gate]),
-                                    words=chart_words(L), font_size=presentation.font_size(), width=width)
+                                    words=chart_words(L), font_size=font, width=width)
         fig.update_traces(colorscale=charts.DIVERGING)
         fig.update_layout(plot_bgcolor=GAP_COLOUR)  # a gap (NaN) shows the background
         cols[k % columns].plotly_chart(fig, key=f"pair-{gate}", theme=None, config={"displaylogo": False})
