@@ -29,10 +29,12 @@ VALIDATION = 0.01  # of the training paragraphs: model selection (n-gram order, 
 EVAL_CHARS = 60_000
 SEPARATOR = "\n"  # joins paragraphs in the training stream
 MIN_COUNT = 2  # characters seen fewer times in training map to <unk>
+# the page opens a character model on the first: a short quotation, so that the card's quote unit
+# (on inside the quotes, off outside) is seen on the first heatmap
 SAMPLES = [
+    '"I am quite sure," said she, "that he will come to the ball tomorrow."',
     "It is a truth universally acknowledged, that a single man in possession of a good fortune,"
     " must be in want of a wife.",
-    '"I am quite sure," said she, "that he will come to the ball tomorrow."',
     "The sea was calm and the ship sailed slowly towards the harbour.",
 ]
 
