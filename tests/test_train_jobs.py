@@ -183,3 +183,16 @@ def test_a_worker_whose_server_is_gone_stops_by_itself(tmp_path):
     assert not alive(pid)
     [folder] = tmp_path.glob("job-*")
     assert json.loads((folder / jobs.PROGRESS).read_text())["stopped_by"] == "server_gone"
+
+
+@pytest.mark.parametrize(("raw", "expected", "said"), [
+    ("", 3000, False), ("20000", 20000, False), (" 500 ", 500, False), ("0", 1, False),
+    ("lots", 3000, True), ("1e5", 3000, True),
+])
+def test_the_operators_step_cap_is_read_or_refused_aloud(monkeypatch, capsys, raw, expected, said):
+    """GATESCOPE_TRAIN_MAX_STEPS raises the cap; a value that is not a whole number keeps the
+    default, and the server's log says which value was refused."""
+    monkeypatch.setenv("GATESCOPE_TRAIN_MAX_STEPS", raw)
+    assert jobs._env_int("GATESCOPE_TRAIN_MAX_STEPS", 3000) == expected
+    err = capsys.readouterr().err
+    assert (f"GATESCOPE_TRAIN_MAX_STEPS={raw!r}" in err) is said, err

@@ -46,11 +46,14 @@ FINISHED = ("done", "stopped", "failed")
 
 
 def _env_int(name: str, default: int) -> int:
-    """A cap the server's operator may raise (``GATESCOPE_TRAIN_MAX_STEPS=20000``); else the default."""
+    """A cap the server's operator may raise (``GATESCOPE_TRAIN_MAX_STEPS=20000``); else the default.
+    A value that is not a whole number keeps the default, and the server's log says so."""
     raw = os.environ.get(name, "")
     try:
         return max(1, int(raw)) if raw.strip() else default
     except ValueError:
+        print(f"gatescope: {name}={raw!r} is not a whole number of steps; using {default}",
+              file=sys.stderr)
         return default
 
 
