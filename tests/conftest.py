@@ -4,6 +4,7 @@ Debian chromium (driven by Playwright) that every browser test file uses."""
 from __future__ import annotations
 
 import ast
+import contextlib
 import json
 import os
 import shutil
@@ -12,6 +13,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -72,12 +74,21 @@ def start_server(env_extra: dict | None = None, port: int | None = None) -> tupl
     raise RuntimeError(f"streamlit did not start: {proc.stdout.read().decode()[-2000:]}")
 
 
+@contextlib.contextmanager
+def running_server(env_extra: dict | None = None) -> Iterator[str]:
+    """A started server's URL for the ``with`` block; stopped after it."""
+    proc, url = start_server(env_extra)
+    try:
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
 @pytest.fixture(scope="session")
 def server():
-    proc, url = start_server()
-    yield url
-    proc.terminate()
-    proc.wait(10)
+    with running_server() as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -165,12 +165,10 @@ LONG_STEPS = 30_000  # a job that is still training when Stop is pressed (3,000 
 def long_jobs_server():
     """A server whose operator raised the step cap: the test below needs a job that outlasts its
     checks (polls, a language switch) on a quiet machine too; the job's 120-s wall cap still holds."""
-    from tests.conftest import start_server
+    from tests.conftest import running_server
 
-    proc, url = start_server({"GATESCOPE_TRAIN_MAX_STEPS": str(LONG_STEPS)})
-    yield url
-    proc.terminate()
-    proc.wait(10)
+    with running_server({"GATESCOPE_TRAIN_MAX_STEPS": str(LONG_STEPS)}) as url:
+        yield url
 
 
 def test_inside_the_views_fragment_the_live_chart_updates_in_place_and_the_page_stays_usable(
