@@ -350,12 +350,56 @@ def lines_figure(
         height=height or 340,
         margin=dict(l=60, r=10, b=40),
         xaxis=x_ticks(x, tokens, font_size, width - 4 * font_size),
-        yaxis=dict(title=y_title, type="log" if log else "linear", **LOG_TICKS if log else {}),
+        yaxis=dict(title=y_title, type="log" if log else "linear",
+                   **log_ticks(list(series.values())) if log else {}),
         legend=dict(orientation="h", y=1.0, yanchor="bottom", x=1, xanchor="right"),
         shapes=[cursor_shape(mark)] if mark is not None else [],
         meta={"gatescope": "lines"},
     )
     return readable(fig, title, font_size, width, top=int(legend_rows * 1.5 * font_size))
+
+
+SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+MAX_LOG_TICKS = 9
+
+
+def log_ticks(series: list[np.ndarray]) -> dict:
+    """A log axis's ticks, every label at the axis's font size and in one format: 1, 2 and 5 ×
+    10^k inside the data's range (3 and 7 too over about one decade; only the powers of ten when
+    there are too many), written as plain numbers ("0.02") when every one is between 0.001 and
+    10,000, else as powers ("2×10⁻⁵"). Plotly's own ticks over one to two decades are digits
+    ("4 3 2 10⁻¹ 9 8 …") drawn smaller, which a class cannot read as values; under one decade
+    (fewer than three of these ticks) Plotly's own are plain numbers, and they are kept."""
+    values = np.concatenate([np.asarray(v, np.float64).ravel() for v in series]) if series else []
+    values = values[np.isfinite(values) & (values > 0)] if len(values) else values
+    if not len(values):
+        return dict(LOG_TICKS)
+    lo, hi = float(values.min()), float(values.max())
+    powers = range(math.floor(math.log10(lo)), math.floor(math.log10(hi)) + 1)
+
+    def within(multiples: tuple[int, ...]) -> list[float]:
+        return [t for k in powers for m in multiples if lo <= (t := float(f"{m}e{k}")) <= hi]
+
+    ticks = within((1, 2, 5))
+    if len(ticks) < 5:  # about one decade: 3 and 7 too, so that its top and bottom are named
+        ticks = within((1, 2, 3, 5, 7))
+    if len(ticks) < 3:
+        return dict(LOG_TICKS)
+    if len(ticks) > MAX_LOG_TICKS:
+        ticks = within((1,))
+        ticks = ticks[:: math.ceil(len(ticks) / MAX_LOG_TICKS)]
+    plain = all(1e-3 <= t < 1e4 for t in ticks)
+    return dict(tickmode="array", tickvals=ticks, ticktext=[tick_text(t, plain) for t in ticks])
+
+
+def tick_text(value: float, plain: bool) -> str:
+    """"0.02" (``plain``) or "2×10⁻²" / "10⁻⁵" for a tick of ``log_ticks``."""
+    if plain:
+        return f"{value:.4g}"
+    k = math.floor(math.log10(value) + 1e-9)
+    m = round(value / 10.0**k)
+    power = f"10{str(k).translate(SUPERSCRIPT)}"
+    return power if m == 1 else f"{m}×{power}"
 
 
 def matrix_figure(

@@ -432,6 +432,15 @@ def test_saturation_axes_span_a_share_and_log_ticks_use_one_format(browser, serv
         assert ticks, ticks
         powers = [t for t in ticks if t.startswith("10")]
         assert powers and not [t for t in ticks if t[-1:] in "μmnpfa"], ticks
+        # one to two decades: values named as numbers at one size, not Plotly's "4 3 2 10⁻¹ 9 8"
+        words = ("the film that my friends recommended so warmly last summer was not good at all and "
+                 "the ending was worse")
+        pg.goto(f"{server}/?view=gradients&model=sentiment-lstm&present=1&text={quote(words)}")
+        wait_idle(pg)
+        ticks = drawn_chart(pg, "lines", "Array.from(g.querySelectorAll('.ytick text'))"
+                                          ".map(t => [t.textContent, getComputedStyle(t).fontSize])")
+        assert len(ticks) >= 3 and len({size for _, size in ticks}) == 1, ticks
+        assert all(float(text) > 0 for text, _ in ticks), ticks  # "0.05", "0.1", …
     finally:
         ctx.close()
 

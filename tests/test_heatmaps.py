@@ -204,3 +204,24 @@ def test_server_drawn_character_labels_stay_level():
     chars = ["H→S"] + list("e starred in one of the pilots, and she was the best thing in it.")
     axis = x_ticks(step_labels(chars), chars, font_size=20, width=900)
     assert "tickangle" not in axis and len(axis["ticktext"]) < len(chars)
+
+
+# ---------------------------------------------------------------- log axes (vanishing gradients)
+
+
+def test_log_ticks_name_values_in_one_format_at_the_axis_size():
+    """Regression: over one to two decades Plotly labelled a log axis "4 3 2 10⁻¹ 9 8 …" (digits
+    in a smaller font). Now: 1, 2, 5 × 10^k (3 and 7 too over a decade) as plain numbers, or as
+    powers when one would be under 0.001; the data's ends are named; Plotly's own under a decade."""
+    from app.charts import log_ticks
+
+    one = log_ticks([np.array([0.03, 0.4]), np.array([np.nan, 0.0, 0.25])])
+    assert one["ticktext"] == ["0.03", "0.05", "0.07", "0.1", "0.2", "0.3"]
+    assert one["tickvals"] == [0.03, 0.05, 0.07, 0.1, 0.2, 0.3]
+    wide = log_ticks([np.array([1e-16, 0.5])])
+    assert wide["ticktext"][0] == "10⁻¹⁶" and all(t.startswith("10") for t in wide["ticktext"])
+    assert len(wide["ticktext"]) <= 9
+    small = log_ticks([np.array([2e-5, 3e-3])])["ticktext"]
+    assert small[:3] == ["2×10⁻⁵", "5×10⁻⁵", "10⁻⁴"]
+    assert "tickvals" not in log_ticks([np.array([0.26, 0.3])])  # Plotly's own: "0.26, 0.28, 0.3"
+    assert "tickvals" not in log_ticks([np.array([np.nan, -1.0])])
