@@ -142,6 +142,28 @@ def test_presentation_fits_the_projector(page, view):
     assert page.locator(".st-key-gs-present-bar").bounding_box()["y"] < 60
 
 
+LONG_SENTENCE = ("the film that my friends recommended so warmly last summer was not good at all and "
+                 "the ending was worse")
+
+
+@pytest.mark.parametrize("view", VIEWS)
+def test_presentation_with_a_long_sentence_stays_readable(page, view):
+    """A 20-word sentence (wider ranges, crowded axes): presenting still fits, every chart text is
+    ≥ 20 px (a log axis over two decades once drew 15-px digits), no x labels overlap."""
+    from urllib.parse import quote
+
+    model = f"&model={MODEL[view]}" if view in MODEL else ""
+    page.goto(f"{page.base}/?view={view}&present=1&text={quote(LONG_SENTENCE)}{model}")
+    wait_idle(page)
+    page.wait_for_function(
+        "() => Array.from(document.querySelectorAll('.js-plotly-plot .main-svg')).length > 0",
+        timeout=90_000)
+    page.wait_for_timeout(800)
+    wait_idle(page)
+    m = check_screen(page, f"{view}-present-long", 20)
+    assert m["scrollHeight"] <= m["clientHeight"] + 4, (view, "presentation scrolls", m["scrollHeight"])
+
+
 # The longest titles: the GRU's update gate in the textbook's convention (with its note), in Chinese
 # and English, in the explorer (ordered by it: the featured chart, half the width) and side by side.
 LONG_TITLES = [("explorer", "zh"), ("explorer", "en"), ("compare", "zh")]
