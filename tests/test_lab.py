@@ -54,8 +54,8 @@ def pair_view(text_a: str, text_b: str):
     mid = task_id("sentiment")
     at = pick(fresh(), mid)
     at.radio(key="view").set_value("pairs").run()
-    at.text_input(key=f"paira-{mid}").set_value(text_a).run()
-    at.text_input(key=f"pairb-{mid}").set_value(text_b).run()
+    at.text_input(key="paira").set_value(text_a).run()
+    at.text_input(key="pairb").set_value(text_b).run()
     return at
 
 
@@ -235,3 +235,20 @@ def test_minimal_pairs_show_the_units_the_pair_moves_most():
     top = int(np.nanargmax(np.nanmax(np.abs(diff), axis=0)))
     h_map = next(s for s in heatmaps(at) if s["layout"]["meta"]["gate"] == "h")
     assert f"unit {top}" in heatmap_rows(h_map)
+
+
+def test_a_typed_minimal_pair_survives_switches_of_view_architecture_and_language():
+    """Regression: the pair lived only in its boxes' state, which Streamlit drops on a run that
+    does not draw them: a switch of view or architecture and back gave the default pair again."""
+    typed = ("the acting was wonderful", "the acting was not wonderful")
+    at = pair_view(*typed)
+    at.radio(key="view").set_value("explorer").run()
+    at.radio(key="view").set_value("pairs").run()
+    assert (at.text_input(key="paira").value, at.text_input(key="pairb").value) == typed
+    pick(at, task_id("sentiment", "gru"))
+    assert (at.text_input(key="paira").value, at.text_input(key="pairb").value) == typed
+    at.radio(key="lang").set_value("zh").run()
+    pick(at, task_id("sentiment"))
+    assert not at.exception, at.exception
+    assert (at.text_input(key="paira").value, at.text_input(key="pairb").value) == typed
+    assert (at.query_params.get("paira"), at.query_params.get("pairb")) == typed

@@ -71,18 +71,32 @@ def pair_tokens(a: list[str], b: list[str], columns: list[Column]) -> list[str]:
 
 
 def pair_ui(model: cells.Model, L: dict) -> tuple[str, str]:
+    """The two sentences' boxes. Each sentence lives in the session, one pair per task (the default
+    pairs are a task's), and its box is re-seeded from it on every run: a box's own state goes
+    when another view or model is shown, the typed pair stays (as ``app.sentence`` keeps the
+    sentence)."""
     V = L["pairs"]
+    state = st.session_state
     default = DEFAULT_PAIRS.get(model.card.task, ("", ""))
     cols = st.columns(2)
     texts = []
     for col, name, value in zip(cols, ("a", "b"), default, strict=True):
-        key = f"pair{name}-{model.id}"
-        urlstate.seed(key, urlstate.take_text(f"pair{name}", 5000))
-        if key not in st.session_state:
-            st.session_state[key] = value
-        texts.append(col.text_input(V[f"sentence_{name}"], key=key, max_chars=5000))
+        kept, box = f"_pair{name}-{model.card.task}", f"pair{name}"
+        urlstate.seed(kept, urlstate.take_text(f"pair{name}", MAX_PAIR_CHARS))
+        state.setdefault(kept, value)
+        state[box] = state[kept]
+        col.text_input(V[f"sentence_{name}"], key=box, max_chars=MAX_PAIR_CHARS,
+                       on_change=keep_typed, args=(box, kept))
+        texts.append(state[kept])
         urlstate.note(f"pair{name}", texts[-1])
     return texts[0], texts[1]
+
+
+MAX_PAIR_CHARS = 5000
+
+
+def keep_typed(box: str, kept: str) -> None:
+    st.session_state[kept] = st.session_state[box]
 
 
 STEPPER_HEIGHT = 190  # px: the token strip and the buttons, presenting
