@@ -71,7 +71,8 @@ class WordTokenizer(Tokenizer):
 class ValueTokenizer(Tokenizer):
     """Numbers separated by spaces, commas or semicolons; each is one step of a time series.
 
-    A piece that is not a finite number is kept as a token marked unknown (its value reads as NaN).
+    A piece that is not a finite number a float32 can hold is kept as a token marked unknown (its
+    value reads as NaN).
     """
 
     kind = "values"
@@ -83,11 +84,16 @@ class ValueTokenizer(Tokenizer):
         return (0, math.isfinite(parse_number(piece)))
 
 
+FLOAT32_MAX = 3.4028234663852886e38  # the largest value a float32 input can hold
+
+
 def parse_number(piece: str) -> float:
+    """The number ``piece`` writes; NaN if it is not one, or not one a float32 can hold (1e300)."""
     try:
-        return float(piece)
+        value = float(piece)
     except ValueError:
         return math.nan
+    return value if abs(value) <= FLOAT32_MAX else math.nan
 
 
 TOKENIZERS: dict[str, type[Tokenizer]] = {

@@ -274,13 +274,23 @@ def test_the_sentence_survives_architecture_task_view_and_language():
     assert not at.exception
 
 
+def test_a_values_model_says_it_cannot_read_a_number_too_large_for_it():
+    """Regression: "1e300" (finite, but not a float32) read as inf: empty charts, no word."""
+    at = pick(fresh(), "sunspots-lstm")
+    at.text_input(key="sentence").set_value("50 60 1e300 70").run()
+    assert not at.exception, at.exception
+    message = " ".join(i.value for i in at.info)
+    assert "“1e300” is not a number it can read" in message, message
+    assert heatmaps(at)  # its own example is shown
+
+
 def test_a_values_model_says_why_it_cannot_read_prose_and_keeps_the_sentence():
     text = "the movie was good"
     at = pick(fresh(), "sentiment-lstm")
     at.text_input(key="sentence").set_value(text).run()
     pick(at, "sunspots-lstm")
     message = " ".join(i.value for i in at.info)
-    assert "“the” is not a number" in message and "kept" in message
+    assert "“the” is not a number it can read" in message and "kept" in message
     assert at.text_input(key="sentence").value == CARDS["sunspots-lstm"]["samples"][0]
     assert heatmaps(at)  # it shows its own example
     pick(at, "sentiment-gru")

@@ -114,6 +114,23 @@ def test_values_tokenizer_numbers_and_unknowns():
     check_spans(text, tokens)
 
 
+def test_a_number_too_large_for_float32_is_unknown_and_reads_as_the_mean():
+    """Regression: "1e300" was a known value; cast to the float32 input it became inf (NumPy's
+    overflow warning in the server's log) and the charts showed nothing. Now it is unknown, like
+    "inf": the page says the model cannot read it, and embed reads it as the mean."""
+    import warnings
+
+    tokens = ValueTokenizer()("3.4e38 1e300 -1e39 7")
+    assert [t.known for t in tokens] == [True, False, False, True]
+    from tests.conftest import MODELS
+
+    model = cells.load(MODELS / "sunspots-lstm")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # an overflow in the cast would raise here
+        x = model.embed(ValueTokenizer()("1e300 50"))
+    assert np.isfinite(x).all() and x[0, 0] == 0.0
+
+
 def test_tokenizer_config_round_trips():
     for tok in (CharTokenizer([UNK, "x"], lowercase=True), WordTokenizer([UNK, "a"])):
         again = cells.tokenize.make_tokenizer(tok.config())
