@@ -53,7 +53,7 @@ def test_evaluate_on_a_tiny_export(tmp_path):
     model, _, _ = train_charlm.train("gru", ids, len(tok.vocab), dict(TINY, steps=5))
     folder = tmp_path / "charlm-tiny"
     texts = charlm.eval_paragraphs(held)[:3]
-    sample = charlm.SAMPLES[1]
+    sample = charlm.SAMPLES[0]  # the quotation
     metrics = seqtrain.export(
         folder,
         model,
@@ -67,7 +67,7 @@ def test_evaluate_on_a_tiny_export(tmp_path):
     assert metrics["eval_chars"] == sum(len(t) - 1 for t in texts)
     assert 0.5 < metrics["nats_per_char"] < math.log(len(tok.vocab)) + 1.0
     assert metrics == charlm.evaluate(cells.load(folder), texts)
-    units = charlm.quote_units(cells.load(folder), texts + [charlm.SAMPLES[1]])
+    units = charlm.quote_units(cells.load(folder), texts + [charlm.SAMPLES[0]])
     assert len(units) == 3 and all(-1.0 <= r <= 1.0 for _, r in units)
 
 
