@@ -184,6 +184,16 @@ def height_for_rows(rows: int, font: int) -> int:
     return chart_room(font) + int(rows * MIN_ROW_PX * 1.1)
 
 
+def rows_and_height(height: int, font: int, presenting: bool, all_units: bool) -> tuple[int | None, int]:
+    """(the most rows a server-drawn heatmap shows, None: all; its height): presenting, the rows
+    that fit the height the screen leaves; else ``DEFAULT_ROWS``, the chart grown to hold them."""
+    if all_units:
+        return None, height
+    if presenting:
+        return rows_that_fit(height, font), height
+    return DEFAULT_ROWS, max(height, height_for_rows(DEFAULT_ROWS, font))
+
+
 def shown_units(
     order: list[int],  # every unit, in the order the user chose (index, variance, …)
     values: np.ndarray,  # (T, H) the gate the order is computed from

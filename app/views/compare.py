@@ -78,8 +78,7 @@ def unbroken(symbol: str) -> str:
 def row_figures(L: dict, drawn: list[tuple[cells.Model, cells.Trace, str, np.ndarray, list[int]]],
                 step: int, height: int, font: int, width: int) -> list[go.Figure]:
     """One row's heatmaps, one per (model, trace, gate, values (T, H), units shown), each ``width``
-    px wide:
-    titled as ``named_title`` where every title of the row stays on one line, else as
+    px wide: titled as ``named_title`` where every title of the row stays on one line, else as
     ``short_title`` — narrow columns keep their titles short and their plots high. A title starts
     after the y axis's labels and wraps in what is left of the column."""
     for form in (named_title, short_title):
@@ -141,11 +140,8 @@ def render(model: cells.Model, L: dict) -> None:
     with controls_container(L) if present else st.container():
         all_units = all_units_ui(L, max(m.recurrent.hidden_size for m in models))
     font = presentation.font_size()
-    height = presentation.chart_height(STEPPER_HEIGHT + HEADING_HEIGHT, 300)
-    limit = None if all_units else heatmaps.rows_that_fit(height, font)
-    if not present and not all_units:  # every row of the units worth watching ≥ 8 px tall
-        height = max(height, heatmaps.height_for_rows(heatmaps.DEFAULT_ROWS, font))
-        limit = heatmaps.DEFAULT_ROWS
+    screen = presentation.chart_height(STEPPER_HEIGHT + HEADING_HEIGHT, 300)
+    limit, height = heatmaps.rows_and_height(screen, font, present, all_units)
     width = presentation.content_width(1 / len(models))
     for role in roles:
         by_cell = ROLES[role]

@@ -123,7 +123,8 @@ def render(model: cells.Model, L: dict) -> None:
     compact = model.card.tokenizer.kind == "char"
     synced_stepper(tokens_only_payload(tokens, seq, anchor, L["stepper"], compact))
     card = model.card
-    if ta.outputs is not None and card.head_kind == "classes" and card.head.activation == "softmax":
+    verdict = ta.outputs is not None and card.head_kind == "classes" and card.head.activation == "softmax"
+    if verdict:
         labels = [label_name(L, lab) for lab in card.output_labels]
         last_a, last_b = ta.outputs[-1], tb.outputs[-1]
         st.markdown(V["verdicts"].format(
@@ -140,11 +141,8 @@ def render(model: cells.Model, L: dict) -> None:
     with controls_container(L) if present else st.container():
         all_units = all_units_ui(L, model.recurrent.hidden_size, V["all_units_help"])
     font = presentation.font_size()
-    height = presentation.chart_height(STEPPER_HEIGHT + VERDICT_HEIGHT, 300)
-    limit = None if all_units else heatmaps.rows_that_fit(height, font)
-    if not present and not all_units:  # every row of the units worth watching ≥ 8 px tall
-        height = max(height, heatmaps.height_for_rows(heatmaps.DEFAULT_ROWS, font))
-        limit = heatmaps.DEFAULT_ROWS
+    screen = presentation.chart_height(STEPPER_HEIGHT + (VERDICT_HEIGHT if verdict else 0), 300)
+    limit, height = heatmaps.rows_and_height(screen, font, present, all_units)
     width = presentation.content_width(1 / columns)
     notable = [n.unit for n in card.notable_units if (n.layer, n.direction) == (0, 0)]
     for k, gate in enumerate(gates):
