@@ -70,6 +70,9 @@ def pair_tokens(a: list[str], b: list[str], columns: list[Column]) -> list[str]:
     return labels
 
 
+MAX_PAIR_CHARS = 5000  # per sentence of a pair (a minimal pair is two short sentences)
+
+
 def pair_ui(model: cells.Model, L: dict) -> tuple[str, str]:
     """The two sentences' boxes. Each sentence lives in the session, one pair per task (the default
     pairs are a task's), and its box is re-seeded from it on every run: a box's own state goes
@@ -92,10 +95,8 @@ def pair_ui(model: cells.Model, L: dict) -> tuple[str, str]:
     return texts[0], texts[1]
 
 
-MAX_PAIR_CHARS = 5000
-
-
 def keep_typed(box: str, kept: str) -> None:
+    """The box's callback: what was typed becomes the kept sentence."""
     st.session_state[kept] = st.session_state[box]
 
 
