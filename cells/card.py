@@ -159,6 +159,10 @@ class Card:
     def display_title(self) -> str:
         return self.title or self.id
 
+    def notable_in(self, layer: int = 0, direction: int = 0) -> list[int]:
+        """The notable units of one layer and direction (the heatmaps show them first)."""
+        return [n.unit for n in self.notable_units if (n.layer, n.direction) == (layer, direction)]
+
     @property
     def output_labels(self) -> tuple[str, ...]:
         """One name per output: the head's labels, the vocabulary for a next-token head, else

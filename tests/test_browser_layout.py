@@ -9,6 +9,8 @@ go to artifacts/screenshots/ (not committed) for a person to look at.
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import pytest
 from playwright.sync_api import Page
 
@@ -65,9 +67,10 @@ MISSING_GLYPHS = """([chars, font]) => {
 }"""
 
 
-def open_view(pg: Page, base: str, view: str, present: bool) -> None:
+def open_view(pg: Page, base: str, view: str, present: bool, text: str | None = None) -> None:
     model = f"&model={MODEL[view]}" if view in MODEL else ""
-    pg.goto(f"{base}/?view={view}&present={int(present)}{model}")
+    sentence = f"&text={quote(text)}" if text is not None else ""
+    pg.goto(f"{base}/?view={view}&present={int(present)}{model}{sentence}")
     wait_idle(pg)
     pg.wait_for_function(
         "() => Array.from(document.querySelectorAll('.js-plotly-plot .main-svg')).length > 0",
@@ -150,16 +153,7 @@ LONG_SENTENCE = ("the film that my friends recommended so warmly last summer was
 def test_presentation_with_a_long_sentence_stays_readable(page, view):
     """A 20-word sentence (wider ranges, crowded axes): presenting still fits, every chart text is
     ≥ 20 px (a log axis over two decades once drew 15-px digits), no x labels overlap."""
-    from urllib.parse import quote
-
-    model = f"&model={MODEL[view]}" if view in MODEL else ""
-    page.goto(f"{page.base}/?view={view}&present=1&text={quote(LONG_SENTENCE)}{model}")
-    wait_idle(page)
-    page.wait_for_function(
-        "() => Array.from(document.querySelectorAll('.js-plotly-plot .main-svg')).length > 0",
-        timeout=90_000)
-    page.wait_for_timeout(800)
-    wait_idle(page)
+    open_view(page, page.base, view, present=True, text=LONG_SENTENCE)
     m = check_screen(page, f"{view}-present-long", 20)
     assert m["scrollHeight"] <= m["clientHeight"] + 4, (view, "presentation scrolls", m["scrollHeight"])
 

@@ -317,3 +317,13 @@ def test_ids_given_to_the_loaders(tmp_path):
     weights = (tmp_path / "renamed" / "weights.safetensors").read_bytes()
     model = cells.load_bytes(weights, json.dumps(doc).encode(), id="upload-1")
     assert model.id == "upload-1" and model.card.as_dict()["id"] == "upload-1"
+
+
+def test_notable_in_picks_one_layer_and_direction():
+    arch = {"cell": "lstm", "input_size": 3, "hidden_size": 4, "num_layers": 2, "bidirectional": True}
+    card = card_from_json(_doc(None, architecture=arch, notable_units=[
+        {"unit": 3, "what": "x"}, {"unit": 2, "layer": 0, "direction": 1, "what": "y"},
+        {"unit": 1, "what": "z"}]))
+    assert card.notable_in() == [3, 1]
+    assert card.notable_in(0, 1) == [2]
+    assert card.notable_in(1, 0) == []

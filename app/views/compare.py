@@ -100,8 +100,7 @@ def row_figures(L: dict, drawn: list[tuple[cells.Model, cells.Trace, str, np.nda
 def units_shown(model: cells.Model, values: np.ndarray, limit: int | None) -> list[int]:
     """The rows of one model's heatmap (``heatmaps.shown_units``): its card's notable units, then
     the units that change most over the sentence in this gate, in index order; None: all."""
-    notable = [n.unit for n in model.card.notable_units if (n.layer, n.direction) == (0, 0)]
-    return heatmaps.shown_units(list(range(values.shape[1])), values, notable, limit)
+    return heatmaps.shown_units(list(range(values.shape[1])), values, model.card.notable_in(), limit)
 
 
 def same_top(figures: list) -> None:

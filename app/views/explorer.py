@@ -110,8 +110,7 @@ def gates_ui(model: cells.Model, trace: cells.Trace, view: View, anchor: int, se
     spec = model.recurrent.spec
     gates = trace.gates(view.layer, view.directions[0])
     order = charts.unit_order(gates, view.order, view.order_by, spec.kind(view.order_by))
-    notable = [n.unit for n in model.card.notable_units
-               if (n.layer, n.direction) == (view.layer, view.directions[0])]
+    notable = model.card.notable_in(view.layer, view.directions[0])
     limit = heatmaps.DEFAULT_ROWS
     if max_height is not None and columns == 1:  # directions stacked share the featured height
         limit //= len(view.directions)

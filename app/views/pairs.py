@@ -145,7 +145,7 @@ def render(model: cells.Model, L: dict) -> None:
     screen = presentation.chart_height(STEPPER_HEIGHT + (VERDICT_HEIGHT if verdict else 0), 300)
     limit, height = heatmaps.rows_and_height(screen, font, present, all_units)
     width = presentation.content_width(1 / columns)
-    notable = [n.unit for n in card.notable_units if (n.layer, n.direction) == (0, 0)]
+    notable = card.notable_in()
     for k, gate in enumerate(gates):
         diff = aligned(ta.gates(0, 0)[gate], tb.gates(0, 0)[gate], matched)  # (positions, H)
         units = heatmaps.shown_units(list(range(diff.shape[1])), diff, notable, limit,
