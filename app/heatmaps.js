@@ -217,6 +217,14 @@ function placeDivs(ctrl, charts, output, Plotly) {
   return divs;
 }
 
+// Resolve the promises of whoever waits for the latest payload to be drawn (the sentence route).
+function settle(ctrl) {
+  if (ctrl.drawing) return;  // a draw is still going on: it settles when it ends
+  const waiters = ctrl.waiters || [];
+  ctrl.waiters = [];
+  waiters.forEach((resolve) => resolve());
+}
+
 function draw(ctrl) {
   return drawLatest(ctrl, async (data) => {
     let Plotly;
@@ -259,7 +267,20 @@ function draw(ctrl) {
     ctrl.drawnWidth = gridWidth;
     ctrl.grid.dataset.seq = data.seq;
     ctrl.grid.dataset.drawn = String(charts.length);
-  });
+  }).finally(() => settle(ctrl));
+}
+
+// Show ``data`` (a payload from the server's rerun or from the sentence route); resolves when drawn.
+function show(ctrl, data) {
+  performance.mark("gatescope:heatmaps-data");  // the payload reached the page (bench_explorer.py)
+  ctrl.grid.style.setProperty("--gs-cols", String(data.columns || 2));
+  // shared rows: the first column also holds the unit names, so it is wider
+  ctrl.grid.style.gridTemplateColumns = data.shared_rows ? "minmax(0, 1.4fr) minmax(0, 1fr)" : "";
+  ctrl.latest = data;
+  ctrl.latestJson = JSON.stringify(data);
+  const drawn = new Promise((resolve) => (ctrl.waiters = ctrl.waiters || []).push(resolve));
+  draw(ctrl);
+  return drawn;
 }
 
 // Charts of a component that left the page (another view), by its slot, taken back when the
@@ -283,13 +304,12 @@ export default function (component) {
     parentElement.__gsHeatmaps = ctrl;
     parentElement.appendChild(ctrl.grid);
   }
-  ctrl.grid.style.setProperty("--gs-cols", String(data.columns || 2));
-  // shared rows: the first column also holds the unit names, so it is wider
-  ctrl.grid.style.gridTemplateColumns = data.shared_rows ? "minmax(0, 1.4fr) minmax(0, 1fr)" : "";
-  ctrl.latest = data;
-  ctrl.latestJson = JSON.stringify(data);
-  performance.mark("gatescope:heatmaps-data");  // the payload reached the page (bench_explorer.py)
-  draw(ctrl);
+  show(ctrl, data);
+  // A new sentence's payload from the sentence route: the same keys as the server's, in its order.
+  if (data.slot) {
+    SENTENCE_ROUTE.targets[data.slot] = (payload) =>
+      show(ctrl, { ...payload, plotly_url: data.plotly_url, slot: data.slot });
+  }
   // Streamlit calls this when the element leaves the page: keep its charts for its return.
   return () => { if (data.slot && !ctrl.grid.isConnected) KEPT[data.slot] = ctrl; };
 }

@@ -15,7 +15,7 @@ static_assets.ensure_plotly_js()
 _component = st.components.v2.component(
     "gatescope_heatmaps",
     css=(HERE / "heatmaps.css").read_text("utf-8"),
-    js=with_plotly_loader("heatmaps.js"),
+    js=with_plotly_loader("heatmaps.js", "sentence_route.js"),  # a new sentence drawn at Enter
     isolate_styles=False,  # Plotly puts its CSS in the document head; a shadow root would hide it
 )
 

@@ -8,6 +8,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 
-def with_plotly_loader(script: str) -> str:
-    """``app/<script>``'s text with ``loadPlotly(url)`` defined before it."""
-    return (HERE / "plotly_loader.js").read_text("utf-8") + "\n" + (HERE / script).read_text("utf-8")
+def with_plotly_loader(script: str, *before: str) -> str:
+    """``app/<script>``'s text with ``loadPlotly(url)`` defined before it, after the scripts
+    ``before`` (``app/<name>`` each) that it uses too."""
+    parts = [*before, "plotly_loader.js", script]
+    return "\n".join((HERE / name).read_text("utf-8") for name in parts)

@@ -68,9 +68,11 @@ def font_size() -> int:
     return PRESENT_FONT if presenting() else FONT
 
 
-def content_width(columns: float = 1.0) -> int:
-    """About how wide (px) a chart in ``columns`` of the page's width is drawn at 1280×720."""
-    width = SCREEN[0] - 2 * PADDING_X - (0 if presenting() else SIDEBAR)
+def content_width(columns: float = 1.0, present: bool | None = None) -> int:
+    """About how wide (px) a chart in ``columns`` of the page's width is drawn at 1280×720, in the
+    page as it is (``present`` None) or as it would be presenting or not."""
+    present = presenting() if present is None else present
+    width = SCREEN[0] - 2 * PADDING_X - (0 if present else SIDEBAR)
     return int(width * columns)
 
 

@@ -251,9 +251,13 @@ function keepInView(strip, cur) {
 // A string table's template with {name} fields filled in ("step {t} / {last}").
 const tpl = (s, o) => s.replace(/\{(\w+)\}/g, (m, k) => (k in o ? String(o[k]) : m));
 
-export default function (component) {
+function stepper(component) {
   const { data, parentElement, setStateValue } = component;
   if (!data || !data.tokens) return;
+  // Enter in the explorer's sentence box draws from the server's route (sentence_route.js): this
+  // stepper then shows the new sentence's payload as if the rerun had sent it.
+  offerSentenceRoute(data.route || null, parentElement);
+  SENTENCE_ROUTE.targets.stepper = (payload) => { stepper({ ...component, data: payload }); return Promise.resolve(); };
   // One element for every sentence, model and view (its key never changes): Streamlit calls this
   // again with each new payload and keeps only the last clean-up, so end the previous run here.
   if (parentElement.__gsStop) parentElement.__gsStop();
@@ -450,3 +454,5 @@ export default function (component) {
   parentElement.__gsStop = end;
   return end;
 }
+
+export default stepper;

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import streamlit as st
 
-from app import presentation, urlstate
+from app import lesson_ui, presentation, urlstate
 
 HERE = Path(__file__).parent
 _component = st.components.v2.component(
     "gatescope_stepper",
     css=(HERE / "stepper.css").read_text("utf-8") + (HERE / "stepper_present.css").read_text("utf-8"),
-    js=(HERE / "stepper.js").read_text("utf-8"),
+    js=(HERE / "sentence_route.js").read_text("utf-8") + "\n" + (HERE / "stepper.js").read_text("utf-8"),
 )
 
 
@@ -46,11 +46,20 @@ def anchor_step(view_key: tuple, seq: str) -> int:
     return int(state.get("anchor", 0))
 
 
+def framed(payload: dict, present: bool, lesson_nonce: int) -> dict:
+    """``payload`` as the page mounts it: a big Play on a projector (``present``), and a nonce that
+    a new lesson stop changes, so that the browser's stepper restarts at the stop's step."""
+    return {**payload, "present": present, "nonce": f'{payload.get("nonce", 0)}-{lesson_nonce}'}
+
+
 def synced_stepper(payload: dict) -> int:
     """Mount the stepper for ``payload["seq"]``; keep the server's step and the link in sync."""
-    # a big Play on a projector; a new lesson stop restarts the browser's stepper at its step
-    payload = {**payload, "present": presentation.presenting(),
-               "nonce": f'{payload.get("nonce", 0)}-{st.session_state.get("_lesson_nonce", 0)}'}
+    return synced(framed(payload, presentation.presenting(), lesson_ui.nonce()))
+
+
+def synced(payload: dict) -> int:
+    """Mount the stepper for an already ``framed`` payload; keep the server's step and the link in
+    sync."""
     step = stepper_ui(payload)
     if step is not None:
         st.session_state["step"] = step

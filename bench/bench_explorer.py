@@ -117,7 +117,7 @@ HELPERS = r"""
   B.idle = () => {
     const app = document.querySelector('[data-testid=stApp]');
     return !!app && app.getAttribute('data-test-script-state') === 'notRunning'
-      && !document.querySelector('[data-stale=true]');
+      && !document.documentElement.dataset.gsSentence && !document.querySelector('[data-stale=true]');
   };
   // every chart of the view holds the sentence's x labels, its ticks and its cursor
   B.chartsDrawn = (a) => {
@@ -305,6 +305,7 @@ def settle(page: Page, frames: Frames, min_ms: int = 0, quiet_ms: int = 700) -> 
         page.wait_for_function(
             "() => { const app = document.querySelector('[data-testid=stApp]');"
             " return app && app.getAttribute('data-test-script-state') === 'notRunning'"
+            " && !document.documentElement.dataset.gsSentence"
             " && !document.querySelector('[data-stale=true]'); }", timeout=150_000, polling=50)
         last = frames.log[-1][0] if frames.log else 0.0
         idle = time.perf_counter() - last
@@ -394,7 +395,8 @@ def serve_floor(folder: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
                       ("heatmaps.css", ROOT / "app" / "heatmaps.css"),
                       ("plotly.min.js", static_assets.ensure_plotly_js())):
         (folder / name).symlink_to(src.resolve())
-    (folder / "heatmaps.js").write_text(with_plotly_loader("heatmaps.js"), "utf-8")  # as the page has it
+    (folder / "heatmaps.js").write_text(with_plotly_loader("heatmaps.js", "sentence_route.js"),
+                                      "utf-8")  # as the page has it
     handler = functools.partial(_Quiet, directory=str(folder))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()

@@ -22,7 +22,8 @@ import torch
 torch.set_num_threads(1)  # on 2 shared cores torch's thread pool can stall a 1 ms forward for seconds
 
 ROOT = Path(__file__).resolve().parents[1]
-APP = ROOT / "app" / "gatescope.py"
+APP = ROOT / "app" / "gatescope.py"  # the script `streamlit run` and AppTest run
+PAGE = ROOT / "app" / "page.py"  # what that script runs: the page and its VIEWS
 MODELS = Path(os.environ.get("GATESCOPE_MODELS", ROOT / "assets" / "models"))
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"  # Debian's chromium
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -31,13 +32,13 @@ SHOTS = ROOT / "artifacts" / "screenshots"  # screenshots for a person to look a
 
 
 def page_views() -> list[str]:
-    """The page's views in order: the keys of ``VIEWS`` in app/gatescope.py, read from its source
-    (importing the page would run it), so that a test listing every view never misses a new one."""
-    tree = ast.parse(APP.read_text("utf-8"))
+    """The page's views in order: the keys of ``VIEWS`` in app/page.py, read from its source, so
+    that a test listing every view never misses a new one."""
+    tree = ast.parse(PAGE.read_text("utf-8"))
     for node in tree.body:
         if isinstance(node, ast.Assign) and [getattr(t, "id", "") for t in node.targets] == ["VIEWS"]:
             return [ast.literal_eval(k) for k in node.value.keys]
-    raise AssertionError(f"expected a VIEWS = {{...}} dict in {APP}, found none")
+    raise AssertionError(f"expected a VIEWS = {{...}} dict in {PAGE}, found none")
 
 
 def shipped_cards() -> dict[str, dict]:

@@ -361,7 +361,7 @@ def test_the_update_gates_titles_fit_their_charts(lang):
               for panel in p["panels"]}
     u_titles = [title for (_, gate), title in titles.items() if gate == "u"]
     assert u_titles == [L["gate_titles_short"]["u"]], titles  # featured: once, short
-    half, whole = title_width(0.5, 1, 14), title_width(1.0, 2, 14)
+    half, whole = title_width(0.5, 1, 14, False), title_width(1.0, 2, 14, False)
     assert text_em(L["gate_titles"]["u"]) * 16 > half  # the full title would be clipped there
     for title in titles.values():
         assert text_em(title) * 16 <= min(half, whole), title

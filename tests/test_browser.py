@@ -33,11 +33,13 @@ def page(browser, server):
 
 
 def wait_idle(pg: Page) -> None:
-    """Until the script run has finished and no stale element is left on the page."""
+    """Until the script run has finished and no stale element is left on the page (and no new
+    sentence is waiting for the sentence route before its rerun starts)."""
     pg.wait_for_timeout(100)
     pg.wait_for_function(
         "() => { const app = document.querySelector('[data-testid=stApp]');"
-        " return app && app.getAttribute('data-test-script-state') === 'notRunning'"
+        " return app && !document.documentElement.dataset.gsSentence"
+        " && app.getAttribute('data-test-script-state') === 'notRunning'"
         " && !document.querySelector('[data-stale=true]'); }",
         timeout=90_000,
     )

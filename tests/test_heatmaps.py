@@ -154,7 +154,7 @@ def test_every_explorer_title_fits_its_chart_on_one_line(monkeypatch, lang, pres
     layouts = [(widths[0] / sum(widths), 1)] + ([] if present else [(1.0, 2)])  # featured, the grid
     shortened = 0
     for share, columns in layouts:
-        width = explorer.title_width(share, columns, font)
+        width = explorer.title_width(share, columns, font, present)
         assert 200 < width < 800, (share, columns, width)
         for gate, full in L["gate_titles"].items():
             for suffix in ("", f" · {L['backward']}"):

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import streamlit as st
 
 import cells
-from app import charts, export, heatmaps, presentation, urlstate
+from app import charts, export, heatmaps, lesson_ui, presentation, sentence_route, urlstate
 from app.colour import text_colour, value_colour
 from app.heatmaps_ui import heatmaps_ui
 from app.i18n import SYMBOLS, chart_words, label_name
@@ -22,8 +23,8 @@ from app.payload import (
     stepper_payload,
 )
 from app.presentation import controls_container, presenting
-from app.sentence import sentence_ui
-from app.stepper import anchor_step, synced_stepper
+from app.sentence import MAX_TOKENS, cannot_read, sentence_ui, tokens_of, traced
+from app.stepper import anchor_step, framed, synced
 from app.units_ui import all_units_ui
 from cells.registry import SPECS
 from cells.tasks import counting
@@ -96,17 +97,14 @@ def shown(gates: dict[str, np.ndarray], key: str, convention: str) -> tuple[str,
     return key, gates[key]
 
 
-def gates_ui(model: cells.Model, trace: cells.Trace, view: View, anchor: int, seq: str, L: dict,
-             keys: tuple[str, ...] | None = None, key: str = "heatmaps-explorer",
-             columns: int = 2, max_height: int | None = None, with_output: bool = False,
-             share: float = 1.0, shared_rows: bool = False) -> None:
-    """The heatmaps of the gates ``keys`` (default: the cell's whole grid) in one component, and
-    with ``with_output`` the model's output chart, drawn in the page from the same payload;
-    ``share``: the part of the page's width the component takes (its titles wrap to fit)."""
-    if key == "heatmaps-explorer":
-        st.subheader(L["gates_heading"])
-        if len(view.directions) > 1:
-            st.caption(L["bidi_note"])
+def gates_payload(model: cells.Model, trace: cells.Trace, view: View, anchor: int, seq: str,
+                  L: dict, present: bool, keys: tuple[str, ...] | None = None, columns: int = 2,
+                  max_height: int | None = None, with_output: bool = False, share: float = 1.0,
+                  shared_rows: bool = False) -> dict | None:
+    """The heatmaps payload of the gates ``keys`` (default: the cell's whole grid) and, with
+    ``with_output``, the model's output chart; ``present``: drawn for a projector; ``share``: the
+    part of the page's width the charts take (their titles are shortened to fit). None: nothing to
+    draw. Pure: the page and the sentence route (``app.sentence_route``) build the same payload."""
     spec = model.recurrent.spec
     gates = trace.gates(view.layer, view.directions[0])
     order = charts.unit_order(gates, view.order, view.order_by, spec.kind(view.order_by))
@@ -117,7 +115,8 @@ def gates_ui(model: cells.Model, trace: cells.Trace, view: View, anchor: int, se
     rows = heatmaps.shown_units(order, gates[view.order_by], notable,
                                 None if view.all_units else limit)
     names = {0: L["forward"], 1: L["backward"]}
-    font = presentation.font_size()
+    font = presentation.PRESENT_FONT if present else presentation.FONT
+    width = title_width(share, columns, font, present)
     panels = []
     for gate in spec.grid if keys is None else keys:
         for direction in view.directions:
@@ -125,24 +124,23 @@ def gates_ui(model: cells.Model, trace: cells.Trace, view: View, anchor: int, se
             forms = [L["gate_titles"][name], L["gate_titles_short"][name], SYMBOLS.get(name, name)]
             if model.recurrent.bidirectional:
                 forms = [f"{form} · {names[direction]}" for form in forms]
-            title = fitted_title(forms, presentation.font_size(), title_width(share, columns, font))
+            title = fitted_title(forms, font, width)
             panels.append(heatmaps.Panel(f"{gate}-{direction}", name, spec.kind(name), title, values))
     output = output_chart(model, trace, L) if with_output else None
     if not panels and output is None:
-        return
-    payload = heatmaps.heatmap_payload(
+        return None
+    return heatmaps.heatmap_payload(
         panels, trace.tokens, rows, seq, anchor, chart_words(L),
         font_size=font, columns=columns, max_height=max_height, output=output,
         shared_rows=shared_rows,
     )
-    heatmaps_ui(payload, key=key)
 
 
-def title_width(share: float, columns: int, font: int) -> int:
+def title_width(share: float, columns: int, font: int, present: bool) -> int:
     """The px a heatmap's title may take at 1280×720 (the narrowest screen it is made for): its
     chart's width (``share`` of the page in ``columns``), less the unit labels left of the plot
     (the title starts above the plot) and a margin."""
-    return int(presentation.content_width(share) / columns - 16 - 8 * font - 20)
+    return int(presentation.content_width(share, present) / columns - 16 - 8 * font - 20)
 
 
 def fitted_title(forms: list[str], font: int, width: int) -> str:
@@ -223,6 +221,84 @@ PRESENT_COLUMNS = (4, 5)
 PAIR_COLUMNS = (5, 6)  # presenting both directions side by side; the diagram still fits its column
 
 
+@dataclass(frozen=True)
+class Frame:
+    """What the page around the charts decides for them: presenting or not, the featured chart's
+    height (presenting: what the screen and an open lesson leave), whether a lesson's text stands
+    in for the step captions, and the lesson stop's nonce (a new stop restarts the stepper)."""
+
+    present: bool
+    featured_height: int
+    lesson: bool
+    lesson_nonce: int
+
+
+def frame_now() -> Frame:
+    present = presenting()
+    return Frame(present, presentation.chart_height(0, FEATURED_HEIGHT),
+                 bool(present and presentation.lesson_room()), lesson_ui.nonce())
+
+
+def layout(model: cells.Model, view: View, frame: Frame) -> tuple[tuple[str, ...], bool, tuple]:
+    """The featured gate (the one the units are ordered by, if the grid has it), whether both
+    directions are presented side by side, and the widths of the featured chart's and the
+    stepper's columns."""
+    featured = (view.order_by,) if view.order_by in model.recurrent.spec.grid else ()
+    # presenting both directions of a bidirectional layer: side by side in a wider half, since
+    # stacked they would not fit under the projector's 720 px
+    pair = frame.present and len(view.directions) > 1
+    return featured, pair, PAIR_COLUMNS if pair else PRESENT_COLUMNS if frame.present else COLUMNS
+
+
+def payloads(model: cells.Model, text: str, trace: cells.Trace, view: View, anchor: int, L: dict,
+             frame: Frame) -> dict[str, dict | None]:
+    """Every payload the explorer's components draw for one sentence, by component key: the
+    featured heatmap, the stepper and (not presenting) the other gates with the output. Pure: the
+    page mounts them, and the sentence route (``app.sentence_route``) answers a new sentence with
+    the very same ones before the page's rerun."""
+    seq = sequence_id(model.id, text)
+    step = stepper_payload(trace, model.card, view.layer, view.directions[0], view.unit, anchor, 0,
+                           seq, view.convention, L["stepper"], present=frame.present)
+    if (step.get("out") or {}).get("kind") == "classes":  # class names in the page's language
+        step["out"]["labels"] = [label_name(L, str(lab)) for lab in step["out"]["labels"]]
+    if frame.lesson:  # an open lesson's text says what the step shows
+        step["lesson"] = True
+    elif frame.present:  # projector: a caption at every step (Play waits for the teacher)
+        step["captions"] = step_captions(trace, view.layer, view.directions[0], L["stepper"])
+    featured, pair, widths = layout(model, view, frame)
+    out = {
+        "heatmaps-featured": gates_payload(
+            model, trace, view, anchor, seq, L, frame.present, keys=featured,
+            columns=2 if pair else 1, shared_rows=pair, max_height=frame.featured_height,
+            share=widths[0] / sum(widths)),
+        "stepper": framed(step, frame.present, frame.lesson_nonce),
+    }
+    if not frame.present:
+        rest = tuple(g for g in model.recurrent.spec.grid if g not in featured)
+        out["heatmaps-explorer"] = gates_payload(model, trace, view, anchor, seq, L, False,
+                                                 keys=rest, with_output=True)
+    return out
+
+
+def route_settings(model: cells.Model, view: View, L: dict, frame: Frame) -> tuple:
+    """What a new sentence's payloads depend on besides its text (the model object itself: an
+    upload and a zoo model may share an id)."""
+    return model.id, id(model), view, frame, L["language"]
+
+
+def new_sentence(model: cells.Model, view: View, L: dict, frame: Frame, text: str) -> dict | None:
+    """For the sentence route: the payloads the page's rerun will draw for a new ``text`` with the
+    settings shown now, or None when the page must handle the text (nothing to read, more than
+    MAX_TOKENS tokens, a model that cannot read it: the rerun says why in the page)."""
+    tokens = tokens_of(model.id, text, model)
+    if not tokens or len(tokens) > MAX_TOKENS or cannot_read(model, text) is not None:
+        return None
+    trace = traced(model.id, text, model)
+    out = payloads(model, text, trace, view, 0, L, frame)  # a new sentence starts at step 0
+    out["stepper"]["route"] = sentence_route.address(route_settings(model, view, L, frame))
+    return out
+
+
 def render(model: cells.Model, L: dict) -> None:
     present = presenting()
     with controls_container(L):
@@ -236,33 +312,25 @@ def render(model: cells.Model, L: dict) -> None:
     seq = sequence_id(model.id, text)
     view_key = (seq, view.layer, view.directions, view.order, view.order_by, view.convention)
     anchor = min(anchor_step(view_key, seq), max(trace.steps - 1, 0))  # a link's step past the end
-    payload = stepper_payload(trace, model.card, view.layer, view.directions[0], view.unit,
-                              anchor, 0, seq, view.convention, L["stepper"],
-                              present=bool(st.session_state.get("present")))
-    if (payload.get("out") or {}).get("kind") == "classes":  # class names in the page's language
-        payload["out"]["labels"] = [label_name(L, str(lab)) for lab in payload["out"]["labels"]]
-    if present and presentation.lesson_room():  # an open lesson's text says what the step shows
-        payload["lesson"] = True
-    elif present:  # projector: a caption at every step (Play waits for the teacher)
-        payload["captions"] = step_captions(trace, view.layer, view.directions[0], L["stepper"])
-    featured = (view.order_by,) if view.order_by in model.recurrent.spec.grid else ()
-    # presenting both directions of a bidirectional layer: side by side in a wider half, since
-    # stacked they would not fit under the projector's 720 px
-    pair = present and len(view.directions) > 1
-    widths = PAIR_COLUMNS if pair else PRESENT_COLUMNS if present else COLUMNS
+    frame = frame_now()
+    drawn = payloads(model, text, trace, view, anchor, L, frame)
+    drawn["stepper"]["route"] = sentence_route.offer(
+        route_settings(model, view, L, frame), partial(new_sentence, model, view, L, frame))
+    _, _, widths = layout(model, view, frame)
     with charts_area:
         left, right = st.columns(widths)
         with left:
-            gates_ui(model, trace, view, anchor, seq, L, keys=featured, key="heatmaps-featured",
-                     columns=2 if pair else 1, shared_rows=pair,
-                     max_height=presentation.chart_height(0, FEATURED_HEIGHT),
-                     share=widths[0] / sum(widths))
+            if drawn["heatmaps-featured"] is not None:
+                heatmaps_ui(drawn["heatmaps-featured"], key="heatmaps-featured")
         with right:
-            synced_stepper(payload)
+            synced(drawn["stepper"])
         if present:
             return
-        rest = tuple(g for g in model.recurrent.spec.grid if g not in featured)
-        gates_ui(model, trace, view, anchor, seq, L, keys=rest, with_output=True)
+        st.subheader(L["gates_heading"])
+        if len(view.directions) > 1:
+            st.caption(L["bidi_note"])
+        if drawn["heatmaps-explorer"] is not None:
+            heatmaps_ui(drawn["heatmaps-explorer"], key="heatmaps-explorer")
         unit_text_ui(trace, view, L, words=model.tokenizer.kind != "char")
     with below:
         with st.expander(L["how_to_read"]):

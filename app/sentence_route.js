@@ -1,0 +1,81 @@
+// The sentence route, in the page (app/sentence_route.py). Enter in the sentence box posts the text
+// to the server's route and draws the answer in the charts and the stepper already in the page;
+// only then does Streamlit get its Enter, and its rerun sends the same payloads, which the
+// components see they already show. Any other answer (the text needs the page: empty, too long,
+// unreadable; an unknown token; no network) hands Streamlit its Enter at once: nothing is lost.
+// Prepended to stepper.js (which learns the route from its payload) and heatmaps.js (drawn by it).
+
+const SENTENCE_ROUTE = (window.__gsSentenceRoute = window.__gsSentenceRoute || {
+  route: null,     // {url, token} of the explorer's stepper now in the page, else null
+  owner: null,     // that stepper's element: the route holds while it is in the page
+  targets: {},     // component key -> (payload) => Promise resolved when it is drawn
+  pending: 0,      // the latest Enter taken: an older answer is dropped
+  installed: false,
+});
+
+const DRAW_WAIT_MS = 3000;  // Streamlit's Enter goes after this even if a chart is still drawing
+
+function sentenceBox(target) {
+  return target instanceof HTMLInputElement && target.closest(".st-key-sentence") ? target : null;
+}
+
+// Streamlit's own Enter, marked so that the listener below lets it through.
+function replayEnter(box) {
+  const live = box.isConnected ? box : document.querySelector(".st-key-sentence input");
+  if (!live) return;
+  const ev = new KeyboardEvent("keydown", { key: "Enter", code: "Enter", bubbles: true, cancelable: true });
+  ev.__gsReplay = true;
+  live.dispatchEvent(ev);
+}
+
+async function drawFromRoute(route, box, text, id) {
+  const R = SENTENCE_ROUTE;
+  try {
+    const res = await fetch(route.url, {
+      method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ token: route.token, text }), cache: "no-store",
+    });
+    if (res.status !== 200 || id !== R.pending) return;
+    const payloads = await res.json();
+    if (id !== R.pending) return;
+    const drawn = Object.entries(payloads)
+      .filter(([key, payload]) => payload && R.targets[key])
+      .map(([key, payload]) => R.targets[key](payload));
+    performance.mark("gatescope:route-drawing");
+    await Promise.race([Promise.all(drawn), new Promise((ok) => setTimeout(ok, DRAW_WAIT_MS))]);
+  } catch (err) {
+    console.warn("Gatescope: the sentence route failed, the page handles the sentence", err);
+  } finally {
+    if (id === R.pending) {
+      replayEnter(box);
+      delete document.documentElement.dataset.gsSentence;
+    }
+  }
+}
+
+function onSentenceKey(ev) {
+  const R = SENTENCE_ROUTE;
+  if (ev.__gsReplay || ev.key !== "Enter" || ev.isComposing || ev.keyCode === 229) return;
+  if (ev.shiftKey || ev.ctrlKey || ev.altKey || ev.metaKey) return;
+  const box = sentenceBox(ev.target);
+  const route = R.route;
+  if (!box || !route || !R.owner || !R.owner.isConnected) return;
+  ev.preventDefault();
+  // Streamlit's Enter (React listens at its root, below the window) waits until the charts are
+  // drawn; other listeners on the window still hear the key (the bench times from it)
+  ev.stopPropagation();
+  // until Streamlit has its Enter: tests and the bench wait for this to go before the rerun's end
+  document.documentElement.dataset.gsSentence = "posting";
+  drawFromRoute(route, box, box.value, ++R.pending);
+}
+
+// Called by the stepper with each payload: the route of the page now (null outside the explorer).
+function offerSentenceRoute(route, owner) {
+  const R = SENTENCE_ROUTE;
+  R.route = route && typeof route.url === "string" && typeof route.token === "string" ? route : null;
+  R.owner = owner;
+  if (!R.installed) {
+    window.addEventListener("keydown", onSentenceKey, true);  // before React's own listener
+    R.installed = true;
+  }
+}

@@ -1,0 +1,232 @@
+"""The sentence route (app/sentence_route.py, app/sentence_route.js): a new sentence's charts are
+drawn from the server's route at Enter, before the page's rerun, which then sends the very same
+payloads (so the charts are not drawn twice); any other answer falls back to the ordinary Enter.
+
+Unit tests of the body checks and the recipes; the route over HTTP on a real `streamlit run`
+server, hostile bodies included; and in Debian's chromium: a new sentence drawn once from the route,
+the rerun's link and texts after it, presenting, and the fallbacks.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from urllib.parse import quote
+
+import pytest
+from playwright.sync_api import Page
+
+from app import sentence_route, zoo
+from app.i18n import t
+from app.sentence import MAX_TOKENS, traced
+from app.sentence_route import MAX_BODY, MAX_CHARS, PATH, address, offer, parse_body, recipe
+from app.views import explorer
+from tests.conftest import MODELS
+from tests.test_browser import no_errors, readout, wait_idle, wait_ready
+
+# ---------------------------------------------------------------- the body and the recipes
+
+def body(**fields) -> bytes:
+    return json.dumps(fields).encode()
+
+
+def test_a_body_is_a_token_and_a_text():
+    assert parse_body(body(token="abc", text="The dog barked.")) == ("abc", "The dog barked.")
+    assert parse_body(body(token="abc", text="")) == ("abc", "")
+
+
+@pytest.mark.parametrize("raw", [
+    b"", b"not json", b"\xff\xfe", b"[1, 2]", b'"text"', body(token="a"), body(text="a"),
+    body(token="a", text="b", more=1), body(token=1, text="b"), body(token="a", text=["b"]),
+    body(token="a", text=None), json.dumps({"token": "a", "text": "x" * (MAX_CHARS + 1)}).encode(),
+])
+def test_a_body_that_is_not_a_token_and_a_text_says_what_was_expected(raw):
+    why = parse_body(raw)
+    assert isinstance(why, str) and why.startswith("expected"), why
+
+
+def test_a_lone_surrogate_reads_as_the_replacement_character():
+    assert parse_body(b'{"token": "a", "text": "x\\ud800y"}') == ("a", "x\ufffdy")
+    assert parse_body(b'{"token": "a", "text": "\\ud83d\\ude00"}') == ("a", "😀")  # a pair is kept
+
+
+def test_the_same_settings_give_the_same_token_and_others_another():
+    one = address(("sentiment-lstm", 1, "view", "en"))
+    assert one == address(("sentiment-lstm", 1, "view", "en"))
+    assert one["url"] == PATH and len(one["token"]) == 32
+    assert one["token"] != address(("sentiment-lstm", 1, "view", "zh"))["token"]
+
+
+def test_only_the_latest_recipes_are_kept():
+    first = offer(("test-oldest",), lambda text: None)["token"]
+    assert recipe(first) is not None
+    for k in range(sentence_route.MAX_RECIPES):
+        offer(("test", k), lambda text: None)
+    assert recipe(first) is None
+    assert recipe(address(("test", sentence_route.MAX_RECIPES - 1))["token"]) is not None
+
+
+# ---------------------------------------------------------------- the explorer's recipe
+
+def model(model_id: str):
+    return zoo.load_model(model_id, str(MODELS))
+
+
+VIEW = explorer.View(layer=0, directions=(0,), order="index", order_by="h", unit=3, convention="z")
+
+
+@pytest.mark.parametrize("present", [False, True])
+def test_a_new_sentence_gets_the_payloads_the_page_draws(present):
+    m, L = model("sentiment-lstm"), t("en")
+    frame = explorer.Frame(present=present, featured_height=400, lesson=False, lesson_nonce=0)
+    text = "The acting was not good at all."
+    got = explorer.new_sentence(m, VIEW, L, frame, text)
+    page = explorer.payloads(m, text, traced(m.id, text, m), VIEW, 0, L, frame)
+    page["stepper"]["route"] = address(explorer.route_settings(m, VIEW, L, frame))
+    assert json.dumps(got) == json.dumps(page)  # the same keys, in the same order
+    assert set(got) == ({"heatmaps-featured", "stepper"} if present
+                        else {"heatmaps-featured", "stepper", "heatmaps-explorer"})
+    assert got["stepper"]["tokens"] == ["The", "acting", "was", "not", "good", "at", "all", "."]
+    assert got["stepper"]["step"] == 0 and got["heatmaps-featured"]["step"] == 0
+
+
+def test_a_text_the_page_must_handle_gets_no_payloads():
+    L = t("en")
+    frame = explorer.Frame(present=False, featured_height=400, lesson=False, lesson_nonce=0)
+    words, values = model("sentiment-lstm"), model("sunspots-lstm")
+    assert explorer.new_sentence(words, VIEW, L, frame, "") is None  # nothing to read
+    assert explorer.new_sentence(words, VIEW, L, frame, "   ") is None
+    assert explorer.new_sentence(words, VIEW, L, frame, "good " * (MAX_TOKENS + 1)) is None
+    assert explorer.new_sentence(values, VIEW, L, frame, "the dog barked") is None  # not numbers
+    assert explorer.new_sentence(values, VIEW, L, frame, "1 2 3") is not None
+
+
+# ---------------------------------------------------------------- the route over HTTP
+
+def post(url: str, data: bytes, headers: dict | None = None) -> tuple[int, bytes]:
+    req = urllib.request.Request(url, data=data, method="POST",
+                                 headers={"Content-Type": "application/json", **(headers or {})})
+    try:
+        with urllib.request.urlopen(req, timeout=60) as res:
+            return res.status, res.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read()
+
+
+@pytest.mark.parametrize("data, status", [
+    (b"not json", 400), (body(token="a"), 400), (body(token="a", text=3), 400),
+    (body(token="0" * 32, text="The dog barked."), 404),
+    (b'{"token": "a", "text": "' + b"x" * MAX_BODY + b'"}', 413),
+])
+def test_the_route_refuses_a_bad_body_and_says_why(server, data, status):
+    code, answer = post(server + PATH, data)
+    assert code == status
+    assert json.loads(answer)["error"].startswith(("expected", "unknown token"))
+
+
+# ---------------------------------------------------------------- in the page
+
+def open_explorer(browser, server: str, query: str = "model=sentiment-lstm",
+                  size: tuple[int, int] = (1280, 720)) -> Page:
+    pg = browser.new_context(viewport={"width": size[0], "height": size[1]}).new_page()
+    pg.errors, pg.dialogs, pg.posts = [], [], []
+    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+    pg.on("dialog", lambda d: (pg.dialogs.append(d.message), d.dismiss()))
+    pg.on("response", lambda r: pg.posts.append(r.status) if PATH in r.url else None)
+    pg.goto(f"{server}/?{query}")
+    wait_ready(pg)
+    return pg
+
+
+def draws(pg: Page) -> int:
+    """How many times a heatmaps component has drawn since the last ``clear_draws``."""
+    return pg.evaluate("() => performance.getEntriesByName('gatescope:heatmaps-draw').length")
+
+
+def clear_draws(pg: Page) -> None:
+    pg.evaluate("() => performance.clearMeasures('gatescope:heatmaps-draw')")
+
+
+def heatmap_components(pg: Page) -> int:
+    return pg.locator("[data-testid=gs-heatmaps]").count()
+
+
+def enter(pg: Page, text: str, box=None) -> None:
+    box = box or pg.get_by_role("textbox", name="Sentence")
+    box.fill(text)
+    clear_draws(pg)
+    box.press("Enter")
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("present", [False, True])
+def test_a_new_sentence_is_drawn_once_from_the_route_then_the_page_catches_up(browser, server,
+                                                                              present):
+    pg = open_explorer(browser, server, "model=sentiment-lstm" + ("&present=1" if present else ""))
+    try:
+        text = "the plot was dull but the acting was not bad"  # 10 tokens
+        if present:  # the sentence box is in the bar's controls
+            pg.get_by_role("button", name="Controls").click()
+        enter(pg, text)
+        wait_ready(pg, tokens=10)
+        wait_idle(pg)  # the rerun that Enter was handed once the charts were drawn
+        assert pg.posts == [200]
+        # every heatmaps component drew once, from the route: the rerun's payloads were the same
+        assert draws(pg) == heatmap_components(pg) > 0
+        strip = pg.locator("[data-testid=gs-stepper] .gs-strip").evaluate("e => e.textContent")
+        assert strip.replace(" ", "") == text.replace(" ", "")
+        assert readout(pg).startswith("step 0 /")
+        assert f"text={quote(text, safe='').replace('%20', '+')}" in pg.url  # the rerun's link
+        if not present:
+            assert pg.get_by_test_id("gs-unit-text").inner_text().split() == text.split()
+        pg.evaluate("() => document.activeElement.blur()")
+        pg.keyboard.press("ArrowRight")
+        assert readout(pg).startswith("step 1 /")  # the stepper moves on the new sentence
+        no_errors(pg)
+    finally:
+        pg.context.close()
+
+
+@pytest.mark.browser
+def test_a_sentence_the_route_cannot_take_falls_back_to_the_page(browser, server):
+    pg = open_explorer(browser, server)
+    try:
+        enter(pg, "")  # nothing to read: the route answers 204, the page says so
+        wait_idle(pg)
+        pg.get_by_text(t("en")["empty"]).wait_for(timeout=30_000)
+        assert pg.posts == [204]
+        enter(pg, "a good film")  # no charts in the page to draw into: the ordinary Enter
+        wait_ready(pg, tokens=3)
+        wait_idle(pg)
+        assert pg.posts == [204]
+        enter(pg, "a very good film")  # charts again: drawn from the route
+        wait_ready(pg, tokens=4)
+        wait_idle(pg)
+        assert pg.posts == [204, 200]
+        # a token the server does not know (a restarted server, another process): 404, and the
+        # ordinary Enter draws the sentence
+        pg.evaluate("() => { window.__gsSentenceRoute.route = "
+                    "{ ...window.__gsSentenceRoute.route, token: 'f'.repeat(32) }; }")
+        enter(pg, "a truly awful film indeed")
+        wait_ready(pg, tokens=5)
+        wait_idle(pg)
+        assert pg.posts == [204, 200, 404]
+        assert draws(pg) == heatmap_components(pg)  # drawn once, by the rerun
+        assert "text=a+truly+awful+film+indeed" in pg.url
+        no_errors(pg)
+    finally:
+        pg.context.close()
+
+
+@pytest.mark.browser
+def test_a_values_model_given_words_keeps_them_and_says_why(browser, server):
+    pg = open_explorer(browser, server, "model=sunspots-lstm")
+    try:
+        enter(pg, "the dog barked")
+        wait_idle(pg)
+        assert pg.posts == [204]
+        pg.get_by_text("not a number", exact=False).first.wait_for(timeout=30_000)
+        no_errors(pg)
+    finally:
+        pg.context.close()
