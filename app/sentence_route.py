@@ -4,8 +4,9 @@ A new sentence typed into the explorer used to wait for a whole Streamlit rerun 
 started drawing: the script's run, its ~40 messages, and React applying them in the page (about
 120 ms on a 200-character sentence, against ~30 ms for a minimal app's whole round trip;
 ``bench/README.md``). So Enter in the sentence box is taken by the page (``sentence_route.js``),
-which posts the text here, draws the answer's payloads in place, and only then lets Streamlit's
-rerun go: the rerun sends the very same payloads, which the components see they already show.
+which posts the text here, hands the answer's payloads to the components in the page to draw, and
+only then gives Streamlit its Enter: the rerun, its trace now cached, sends the very same payloads,
+which the components see they already show.
 
 The page learns where to post from ``offer``: a token that names one recipe, kept here, that builds
 a sentence's payloads with the settings the page shows now (model, layer, order, language,

@@ -203,11 +203,12 @@ HELPERS = r"""
     };
     window.addEventListener(type, on, true);
   };
-  // where a sentence's time went in the explorer page: key -> payload in the heatmaps component
-  // (server, transfer, Streamlit), and the component's own drawing (app/heatmaps.js measures it)
+  // where a sentence's time went in the explorer page: key -> the first payload in the heatmaps
+  // component (from the sentence route; the rerun's, which repeats it, comes after), and the
+  // component's own drawing of it (app/heatmaps.js measures it)
   B.split = () => {
-    const data = performance.getEntriesByName('gatescope:heatmaps-data').at(-1);
-    const draw = performance.getEntriesByName('gatescope:heatmaps-draw').at(-1);
+    const data = performance.getEntriesByName('gatescope:heatmaps-data').find((e) => e.startTime >= B.t0);
+    const draw = performance.getEntriesByName('gatescope:heatmaps-draw').find((e) => e.startTime >= B.t0);
     return { arrive: data ? data.startTime - B.t0 : null, draw: draw ? draw.duration : null };
   };
   B.floorDraw = (items, arg) => {
@@ -727,7 +728,7 @@ def report(r: dict, opts) -> None:
     split = [x for x in r["split"] if x.get("arrive") is not None and x.get("draw") is not None]
     if split:
         print(f"figure 1 in the explorer page: key -> payload in the heatmaps component "
-              f"{med([x['arrive'] for x in split]):.1f} ms (server, transfer, Streamlit); the "
+              f"{med([x['arrive'] for x in split]):.1f} ms (the sentence route: server and transfer); the "
               f"component's drawing {med([x['draw'] for x in split]):.1f} ms (the floor page's: "
               f"{med(r['floor']):.1f} ms)")
     if r["sent_long"]:

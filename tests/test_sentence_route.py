@@ -230,3 +230,49 @@ def test_a_values_model_given_words_keeps_them_and_says_why(browser, server):
         no_errors(pg)
     finally:
         pg.context.close()
+
+
+@pytest.mark.browser
+def test_two_quick_sentences_end_on_the_second(browser, server):
+    """Enter, then another sentence and Enter before the first answer is drawn: the page ends on
+    the second sentence, in the charts, the stepper, the box and the link."""
+    pg = open_explorer(browser, server)
+    try:
+        box = pg.get_by_role("textbox", name="Sentence")
+        box.fill("the first sentence was long and quite dull")
+        box.press("Enter")
+        box.fill("a second one")
+        box.press("Enter")
+        wait_ready(pg, tokens=3)
+        wait_idle(pg)
+        strip = pg.locator("[data-testid=gs-stepper] .gs-strip").evaluate("e => e.textContent")
+        assert strip.replace(" ", "") == "asecondone"
+        assert box.input_value() == "a second one"
+        assert "text=a+second+one" in pg.url
+        no_errors(pg)
+    finally:
+        pg.context.close()
+
+
+@pytest.mark.browser
+def test_an_enter_that_ends_an_input_method_composition_is_not_taken(browser, server):
+    """Chinese is typed through an input method, whose Enter picks characters: neither the route
+    nor Streamlit takes it as the sentence's Enter."""
+    pg = open_explorer(browser, server, "model=sentiment-lstm&lang=zh")
+    try:
+        box = pg.get_by_role("textbox", name="句子", exact=True)
+        before = box.input_value()
+        box.fill("电影很好")
+        box.evaluate("b => b.dispatchEvent(new KeyboardEvent('keydown', "
+                     "{ key: 'Enter', isComposing: true, bubbles: true, cancelable: true }))")
+        pg.wait_for_timeout(1500)
+        wait_idle(pg)
+        assert pg.posts == []
+        assert f"text={quote(before, safe='').replace('%20', '+')}" in pg.url  # not applied
+        box.press("Enter")  # the Enter after the composition applies it
+        wait_ready(pg, tokens=1)
+        wait_idle(pg)
+        assert pg.posts == [200]
+        no_errors(pg)
+    finally:
+        pg.context.close()
