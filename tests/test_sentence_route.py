@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import quote
 
 import pytest
@@ -127,16 +129,22 @@ def test_the_route_refuses_a_bad_body_and_says_why(server, data, status):
 
 # ---------------------------------------------------------------- in the page
 
-def open_explorer(browser, server: str, query: str = "model=sentiment-lstm",
-                  size: tuple[int, int] = (1280, 720)) -> Page:
-    pg = browser.new_context(viewport={"width": size[0], "height": size[1]}).new_page()
+@contextmanager
+def explorer_page(browser, server: str, query: str = "model=sentiment-lstm") -> Iterator[Page]:
+    """The explorer at 1280×720, with the statuses of its posts to the route in ``pg.posts``; the
+    page has no error or exception box at the end."""
+    pg = browser.new_context(viewport={"width": 1280, "height": 720}).new_page()
     pg.errors, pg.dialogs, pg.posts = [], [], []
     pg.on("pageerror", lambda e: pg.errors.append(str(e)))
     pg.on("dialog", lambda d: (pg.dialogs.append(d.message), d.dismiss()))
     pg.on("response", lambda r: pg.posts.append(r.status) if PATH in r.url else None)
-    pg.goto(f"{server}/?{query}")
-    wait_ready(pg)
-    return pg
+    try:
+        pg.goto(f"{server}/?{query}")
+        wait_ready(pg)
+        yield pg
+        no_errors(pg)
+    finally:
+        pg.context.close()
 
 
 def draws(pg: Page) -> int:
@@ -163,14 +171,13 @@ def enter(pg: Page, text: str, box=None) -> None:
 @pytest.mark.parametrize("present", [False, True])
 def test_a_new_sentence_is_drawn_once_from_the_route_then_the_page_catches_up(browser, server,
                                                                               present):
-    pg = open_explorer(browser, server, "model=sentiment-lstm" + ("&present=1" if present else ""))
-    try:
+    with explorer_page(browser, server, "model=sentiment-lstm" + ("&present=1" if present else "")) as pg:
         text = "the plot was dull but the acting was not bad"  # 10 tokens
         if present:  # the sentence box is in the bar's controls
             pg.get_by_role("button", name="Controls").click()
         enter(pg, text)
         wait_ready(pg, tokens=10)
-        wait_idle(pg)  # the rerun that Enter was handed once the charts were drawn
+        wait_idle(pg)  # the rerun that Enter was handed with the route's answer
         assert pg.posts == [200]
         # every heatmaps component drew once, from the route: the rerun's payloads were the same
         assert draws(pg) == heatmap_components(pg) > 0
@@ -183,15 +190,28 @@ def test_a_new_sentence_is_drawn_once_from_the_route_then_the_page_catches_up(br
         pg.evaluate("() => document.activeElement.blur()")
         pg.keyboard.press("ArrowRight")
         assert readout(pg).startswith("step 1 /")  # the stepper moves on the new sentence
-        no_errors(pg)
-    finally:
-        pg.context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("model_id, text, tokens", [
+    ("sentiment-bilstm", "not a bad film at all", 6),  # both directions, class probabilities
+    ("charlm-gru", "It is a truth.", 14),  # the next character's probability
+    ("sunspots-lstm", "10 20 40 80 120", 5),  # a value head: predicted and actual
+    ("anbn-lstm", "$aaaabbbb", 9),  # the counting task: where its predictions are wrong
+])
+def test_every_kind_of_model_is_drawn_once_from_the_route(browser, server, model_id, text, tokens):
+    """Each kind of output and layout: the route's payloads are the ones the rerun sends."""
+    with explorer_page(browser, server, f"model={model_id}") as pg:
+        enter(pg, text)
+        wait_ready(pg, tokens=tokens)
+        wait_idle(pg)
+        assert pg.posts == [200]
+        assert draws(pg) == heatmap_components(pg) > 0
 
 
 @pytest.mark.browser
 def test_a_sentence_the_route_cannot_take_falls_back_to_the_page(browser, server):
-    pg = open_explorer(browser, server)
-    try:
+    with explorer_page(browser, server) as pg:
         enter(pg, "")  # nothing to read: the route answers 204, the page says so
         wait_idle(pg)
         pg.get_by_text(t("en")["empty"]).wait_for(timeout=30_000)
@@ -214,30 +234,22 @@ def test_a_sentence_the_route_cannot_take_falls_back_to_the_page(browser, server
         assert pg.posts == [204, 200, 404]
         assert draws(pg) == heatmap_components(pg)  # drawn once, by the rerun
         assert "text=a+truly+awful+film+indeed" in pg.url
-        no_errors(pg)
-    finally:
-        pg.context.close()
 
 
 @pytest.mark.browser
 def test_a_values_model_given_words_keeps_them_and_says_why(browser, server):
-    pg = open_explorer(browser, server, "model=sunspots-lstm")
-    try:
+    with explorer_page(browser, server, "model=sunspots-lstm") as pg:
         enter(pg, "the dog barked")
         wait_idle(pg)
         assert pg.posts == [204]
         pg.get_by_text("not a number", exact=False).first.wait_for(timeout=30_000)
-        no_errors(pg)
-    finally:
-        pg.context.close()
 
 
 @pytest.mark.browser
 def test_two_quick_sentences_end_on_the_second(browser, server):
     """Enter, then another sentence and Enter before the first answer is drawn: the page ends on
     the second sentence, in the charts, the stepper, the box and the link."""
-    pg = open_explorer(browser, server)
-    try:
+    with explorer_page(browser, server) as pg:
         box = pg.get_by_role("textbox", name="Sentence")
         box.fill("the first sentence was long and quite dull")
         box.press("Enter")
@@ -249,17 +261,13 @@ def test_two_quick_sentences_end_on_the_second(browser, server):
         assert strip.replace(" ", "") == "asecondone"
         assert box.input_value() == "a second one"
         assert "text=a+second+one" in pg.url
-        no_errors(pg)
-    finally:
-        pg.context.close()
 
 
 @pytest.mark.browser
 def test_an_enter_that_ends_an_input_method_composition_is_not_taken(browser, server):
     """Chinese is typed through an input method, whose Enter picks characters: neither the route
     nor Streamlit takes it as the sentence's Enter."""
-    pg = open_explorer(browser, server, "model=sentiment-lstm&lang=zh")
-    try:
+    with explorer_page(browser, server, "model=sentiment-lstm&lang=zh") as pg:
         box = pg.get_by_role("textbox", name="句子", exact=True)
         before = box.input_value()
         box.fill("电影很好")
@@ -273,6 +281,3 @@ def test_an_enter_that_ends_an_input_method_composition_is_not_taken(browser, se
         wait_ready(pg, tokens=1)
         wait_idle(pg)
         assert pg.posts == [200]
-        no_errors(pg)
-    finally:
-        pg.context.close()
