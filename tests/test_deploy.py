@@ -63,3 +63,29 @@ def test_one_browser_stays_on_one_replica_and_browsers_spread(deployment):
     again = {c: replica_of(deployment.url, c) for c in cookies}
     assert first == again  # sticky: the same cookie, the same replica
     assert set(first.values()) == {f"127.0.0.1:{p}" for p in deployment.ports}  # both are used
+
+
+@pytest.mark.browser
+def test_the_sentence_route_reaches_the_replica_that_drew_the_page(deployment, browser):
+    """A route token is known only to the replica that drew the page: through nginx, the sticky
+    cookie takes the browser's post to that replica, so a new sentence is drawn from the route."""
+    from tests.test_browser import no_errors, wait_idle, wait_ready
+    from tests.test_sentence_route import PATH
+
+    pg = browser.new_context(viewport={"width": 1280, "height": 720}).new_page()
+    pg.errors, pg.dialogs, posts = [], [], []
+    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+    pg.on("response", lambda r: posts.append(r.status) if PATH in r.url else None)
+    try:
+        pg.goto(deployment.url + "/?model=sentiment-lstm")
+        wait_ready(pg)
+        for text, tokens in (("the acting was wonderful", 4), ("a dull and tired plot", 5)):
+            box = pg.get_by_role("textbox", name="Sentence")
+            box.fill(text)
+            box.press("Enter")
+            wait_ready(pg, tokens=tokens)
+            wait_idle(pg)
+        assert posts == [200, 200]
+        no_errors(pg)
+    finally:
+        pg.context.close()
