@@ -217,6 +217,14 @@ function placeDivs(ctrl, charts, output, Plotly) {
   return divs;
 }
 
+// Resolve the promises of whoever waits for the latest payload to be drawn (the sentence route).
+function settle(ctrl) {
+  if (ctrl.drawing) return;  // a draw is still going on: it settles when it ends
+  const waiters = ctrl.waiters || [];
+  ctrl.waiters = [];
+  waiters.forEach((resolve) => resolve());
+}
+
 function draw(ctrl) {
   return drawLatest(ctrl, async (data) => {
     let Plotly;
@@ -259,10 +267,11 @@ function draw(ctrl) {
     ctrl.drawnWidth = gridWidth;
     ctrl.grid.dataset.seq = data.seq;
     ctrl.grid.dataset.drawn = String(charts.length);
-  });
+  }).finally(() => settle(ctrl));
 }
 
-// Show ``data``: a payload from the server's rerun, or from the sentence route (sentence_route.js).
+// Show ``data``, a payload from the server's rerun or from the sentence route (sentence_route.js);
+// resolves when it is drawn.
 function show(ctrl, data) {
   performance.mark("gatescope:heatmaps-data");  // the payload reached the page (bench_explorer.py)
   ctrl.grid.style.setProperty("--gs-cols", String(data.columns || 2));
@@ -270,7 +279,9 @@ function show(ctrl, data) {
   ctrl.grid.style.gridTemplateColumns = data.shared_rows ? "minmax(0, 1.4fr) minmax(0, 1fr)" : "";
   ctrl.latest = data;
   ctrl.latestJson = JSON.stringify(data);
+  const drawn = new Promise((resolve) => (ctrl.waiters = ctrl.waiters || []).push(resolve));
   draw(ctrl);
+  return drawn;
 }
 
 // Charts of a component that left the page (another view), by its slot, taken back when the

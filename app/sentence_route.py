@@ -4,7 +4,7 @@ A new sentence typed into the explorer used to wait for a whole Streamlit rerun 
 started drawing: the script's run, its ~40 messages, and React applying them in the page (about
 120 ms on a 200-character sentence, against ~30 ms for a minimal app's whole round trip;
 ``bench/README.md``). So Enter in the sentence box is taken by the page (``sentence_route.js``),
-which posts the text here, hands the answer's payloads to the components in the page to draw, and
+which posts the text here, draws the answer's payloads in the components already in the page, and
 only then gives Streamlit its Enter: the rerun, its trace now cached, sends the very same payloads,
 which the components see they already show.
 

@@ -257,7 +257,7 @@ function stepper(component) {
   // Enter in the explorer's sentence box draws from the server's route (sentence_route.js): this
   // stepper then shows the new sentence's payload as if the rerun had sent it.
   offerSentenceRoute(data.route || null, parentElement);
-  SENTENCE_ROUTE.targets.stepper = (payload) => stepper({ ...component, data: payload });
+  SENTENCE_ROUTE.targets.stepper = (payload) => { stepper({ ...component, data: payload }); return Promise.resolve(); };
   // One element for every sentence, model and view (its key never changes): Streamlit calls this
   // again with each new payload and keeps only the last clean-up, so end the previous run here.
   if (parentElement.__gsStop) parentElement.__gsStop();

@@ -177,7 +177,7 @@ def test_a_new_sentence_is_drawn_once_from_the_route_then_the_page_catches_up(br
             pg.get_by_role("button", name="Controls").click()
         enter(pg, text)
         wait_ready(pg, tokens=10)
-        wait_idle(pg)  # the rerun that Enter was handed with the route's answer
+        wait_idle(pg)  # the rerun that Enter was handed once the charts were drawn
         assert pg.posts == [200]
         # every heatmaps component drew once, from the route: the rerun's payloads were the same
         assert draws(pg) == heatmap_components(pg) > 0
