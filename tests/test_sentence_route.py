@@ -9,6 +9,7 @@ the rerun's link and texts after it, presenting, and the fallbacks.
 
 from __future__ import annotations
 
+import gzip
 import json
 import urllib.error
 import urllib.request
@@ -125,6 +126,25 @@ def test_the_route_refuses_a_bad_body_and_says_why(server, data, status):
     code, answer = post(server + PATH, data)
     assert code == status
     assert json.loads(answer)["error"].startswith(("expected", "unknown token"))
+
+
+@pytest.mark.browser
+def test_the_route_answers_a_page_token_gzipped_or_not(browser, server):
+    """With the token of a page the server drew: the payloads by component key, gzipped when the
+    client accepts it (the same JSON either way), and 204 for a text the page must handle."""
+    with explorer_page(browser, server) as pg:
+        route = pg.evaluate("() => window.__gsSentenceRoute.route")
+    url = server + route["url"]
+    data = body(token=route["token"], text="The acting was not good.")
+    code, plain = post(url, data)
+    code_gz, packed = post(url, data, {"Accept-Encoding": "gzip"})
+    assert code == code_gz == 200
+    assert gzip.decompress(packed) == plain
+    payloads = json.loads(plain)
+    assert set(payloads) == {"heatmaps-featured", "stepper", "heatmaps-explorer"}
+    assert payloads["stepper"]["tokens"] == ["The", "acting", "was", "not", "good", "."]
+    assert payloads["stepper"]["route"] == route
+    assert post(url, body(token=route["token"], text=" "))[0] == 204
 
 
 # ---------------------------------------------------------------- in the page
