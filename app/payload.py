@@ -24,7 +24,10 @@ DECIMALS = 4
 def rounded(values: np.ndarray) -> list:
     """Nested lists of floats rounded to DECIMALS, None where not finite (one vectorised pass)."""
     arr = np.round(np.asarray(values, dtype=np.float64), DECIMALS)
-    return np.where(np.isfinite(arr), arr, None).tolist()
+    finite = np.isfinite(arr)
+    if finite.all():  # the usual case: plain floats, without an object array (half the time)
+        return arr.tolist()
+    return np.where(finite, arr, None).tolist()
 
 
 def sequence_id(*parts: object) -> str:

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from cells.activations import aligned, sigmoid, tanh
+from cells.activations import aligned, aligned_transpose, sigmoid, tanh
 from cells.spec import CellSpec, Direction, GateSpec, StepHook, sig_grad
 
 H_PANEL = (  # the state update of every GRU-like cell (h_t mixes n_t and h_(t−1) by z)
@@ -76,7 +76,7 @@ def run_direction(
     """
     steps, hidden = x_part.shape[0], weight_hh.shape[1]
     out = {k: np.empty((steps, hidden), np.float32) for k in GATES}
-    w_hh_t = aligned(weight_hh.T)  # (H, 3H)
+    w_hh_t = aligned_transpose(weight_hh)  # (H, 3H)
     x_r, x_z, x_n = (x_part[:, k * hidden : (k + 1) * hidden] for k in range(3))  # W_i* x_t + b_i*
     hp = aligned(np.empty(3 * hidden, np.float32))  # (3H,) recurrent parts W_h* h_(t−1) + b_h*
     hp_r, hp_z, hp_n = (hp[k * hidden : (k + 1) * hidden] for k in range(3))

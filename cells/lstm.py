@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from cells.activations import aligned, sigmoid, tanh
+from cells.activations import aligned, aligned_transpose, sigmoid, tanh
 from cells.spec import CellSpec, Direction, GateSpec, StepHook, sig_grad
 
 SPEC = CellSpec(
@@ -70,7 +70,7 @@ def run_direction(
     """
     steps, hidden = x_part.shape[0], weight_hh.shape[1]
     out = {k: np.empty((steps, hidden), np.float32) for k in GATES}
-    w_hh_t = aligned(weight_hh.T)  # (H, 4H)
+    w_hh_t = aligned_transpose(weight_hh)  # (H, 4H)
     x_b = x_part if bias_hh is None else x_part + bias_hh  # (T, 4H): W_i* x_t + b_i* + b_h*
     pre = aligned(np.empty(4 * hidden, np.float32))  # (4H,) pre-activations of i, f, g, o
     pre_i, pre_f, pre_g, pre_o = (pre[k * hidden : (k + 1) * hidden] for k in range(4))

@@ -27,9 +27,17 @@ def suffix(layer: int, direction: int) -> str:
     return f"l{layer}" + ("_reverse" if direction == 1 else "")
 
 
+def frozen(weight: object) -> np.ndarray:
+    """A read-only float32 copy of ``weight``: a model's weights never change once loaded, so what
+    is derived from them can be kept (``cells.activations.aligned_transpose``)."""
+    out = np.array(weight, dtype=np.float32)  # a copy: the caller's array stays its own
+    out.flags.writeable = False
+    return out
+
+
 @dataclass
 class Recurrent:
-    """Architecture plus weights. ``weights`` maps PyTorch names to float32 arrays."""
+    """Architecture plus weights. ``weights`` maps PyTorch names to float32 arrays (read-only copies)."""
 
     cell: str  # a name in cells.registry: "lstm", "gru", "sgru", "rnn"
     input_size: int
@@ -46,7 +54,7 @@ class Recurrent:
         if self.nonlinearity not in ("tanh", "relu"):
             raise ShapeError(f"nonlinearity must be 'tanh' or 'relu', got {self.nonlinearity!r}")
         if self.weights:
-            self.weights = {k: np.asarray(v, dtype=np.float32) for k, v in self.weights.items()}
+            self.weights = {k: frozen(v) for k, v in self.weights.items()}
             check_shapes(self.weights, self.expected_shapes(), what="recurrent weights")
 
     @property

@@ -19,7 +19,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from cells.activations import aligned, tanh
+from cells.activations import aligned_transpose, tanh
 from cells.spec import CellSpec, Direction, GateSpec, StepHook
 
 SPEC = CellSpec(
@@ -57,7 +57,7 @@ def run_direction(
     """Step the recurrence over T steps; return the hidden state, (T, H)."""
     steps, hidden = x_part.shape[0], weight_hh.shape[1]
     out = {"h": np.empty((steps, hidden), np.float32)}
-    w_hh_t = aligned(weight_hh.T)  # (H, H)
+    w_hh_t = aligned_transpose(weight_hh)  # (H, H)
     b_hh = np.zeros(hidden, np.float32) if bias_hh is None else bias_hh
     relu = spec.nonlinearity == "relu"
     h = h0

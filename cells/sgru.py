@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from cells.activations import aligned, sigmoid, tanh
+from cells.activations import aligned_transpose, sigmoid, tanh
 from cells.gru import H_PANEL, H_PANEL_U, PRESETS, exact_mix, mix_parts
 from cells.spec import CellSpec, Direction, GateSpec, StepHook, sig_grad
 
@@ -59,7 +59,7 @@ def run_direction(
     """Step the recurrence over T steps; return every gate and state, each (T, H)."""
     steps, hidden = x_part.shape[0], weight_hh.shape[1]
     out = {k: np.empty((steps, hidden), np.float32) for k in GATES}
-    w_hh_t = aligned(weight_hh.T)  # (H, 2H)
+    w_hh_t = aligned_transpose(weight_hh)  # (H, 2H)
     b_hh = np.zeros(2 * hidden, np.float32) if bias_hh is None else bias_hh
     h = h0
     for t in range(steps):
