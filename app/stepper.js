@@ -372,7 +372,7 @@ function stepper(component) {
   }
 
   let syncTimer = null;
-  function setStep(t, sync = true) {
+  function setStep(t, sync = true, scroll = true) {
     if (T === 0) return;
     t = Math.max(0, Math.min(T - 1, t | 0));
     const old = state.step;
@@ -383,7 +383,7 @@ function stepper(component) {
         s.classList.toggle("gs-past", k < t);
       }
     });
-    keepInView(strip, spans[t]);
+    if (scroll) keepInView(strip, spans[t]);
     slider.value = String(t);
     readout.textContent = tpl(L.readout, { t, last: T - 1, count: T });
     drawEquations(t);
@@ -438,8 +438,11 @@ function stepper(component) {
 
   if (data.present) root.classList.add("gs-present");  // a projector: a big Play, waiting for the teacher
   if (data.lesson) root.classList.add("gs-lesson");  // a lesson's text above: no legend, no heading
-  setStep(state.step, false);  // after the class: the strip scrolls in its presenting layout
-  // the strip's size settles after mounting (fonts, the column's width): keep the token in view
+  // Not scrolled here: reading the strip's place now would force a layout of the whole page before
+  // the charts draw (~8 ms of a new sentence). The observer below is called once the strip is laid
+  // out (with its class: presenting, one line scrolled sideways), and again whenever its size settles
+  // (fonts, the column's width): it keeps the current token in view.
+  setStep(state.step, false, false);
   const resized = new ResizeObserver(() => { if (T > 0) keepInView(strip, spans[state.step]); });
   resized.observe(strip);
   const end = () => {
