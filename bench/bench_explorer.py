@@ -209,7 +209,12 @@ HELPERS = r"""
   B.split = () => {
     const data = performance.getEntriesByName('gatescope:heatmaps-data').find((e) => e.startTime >= B.t0);
     const draw = performance.getEntriesByName('gatescope:heatmaps-draw').find((e) => e.startTime >= B.t0);
-    return { arrive: data ? data.startTime - B.t0 : null, draw: draw ? draw.duration : null };
+    // the route's answer: its fetch starts in the page's own key listener, just before the bench's
+    const route = performance.getEntriesByType('resource').find((e) =>
+      e.name.includes('/api/gatescope/sentence') && e.startTime >= B.t0 - 50);
+    const build = route && route.serverTiming.find((t) => t.name === 'build');
+    return { arrive: data ? data.startTime - B.t0 : null, draw: draw ? draw.duration : null,
+             answer: route ? route.responseEnd - B.t0 : null, build: build ? build.duration : null };
   };
   B.floorDraw = (items, arg) => {
     B.result = null;
@@ -541,7 +546,8 @@ def main() -> None:
 def run(context, url: dict, models: dict, gru_id: str | None, rng: random.Random, opts) -> dict:
     model = models["charlm-lstm"]
     r: dict[str, list] = {k: [] for k in (
-        "min_rt", "min_bytes", "step", "step_bytes", "sent", "sent_bytes", "floor", "split", "sent_all",
+        "min_rt", "min_bytes", "step", "step_bytes", "sent", "sent_bytes", "floor", "split", "split_all",
+        "sent_all",
         "sent_all_bytes", "floor_all", "load_exp", "load_min", "switch_arch", "switch_view",
         "floor_switch", "load_floor",
         "min_rt_long", "step_long", "step_long_bytes", "sent_long", "sent_long_bytes")}
@@ -606,6 +612,7 @@ def run(context, url: dict, models: dict, gru_id: str | None, rng: random.Random
         r["sent"].append(ms)
         r["sent_bytes"].append((nf, nb))
         r["split"].append(exp.evaluate("() => window.__gsb.split()"))
+        exp.evaluate("() => performance.clearResourceTimings()")  # room for the next answers
         r["floor"].append(floor_draw(floor, exp, toks))
         ms, nf, nb = explorer_step(exp, exp_frames, charts)
         r["step"].append(ms)
@@ -618,6 +625,8 @@ def run(context, url: dict, models: dict, gru_id: str | None, rng: random.Random
         ms, nf, nb = explorer_sentence(allp, all_frames, text, toks, charts_all)
         r["sent_all"].append(ms)
         r["sent_all_bytes"].append((nf, nb))
+        r["split_all"].append(allp.evaluate("() => window.__gsb.split()"))
+        allp.evaluate("() => performance.clearResourceTimings()")
         r["floor_all"].append(floor_draw(floor_all, allp, toks))
         line = (f"  rep {rep + 1:2d}: minimal {r['min_rt'][-1]:6.1f} | step {r['step'][-1]:5.1f} | "
                 f"sentence {r['sent'][-1]:6.1f} (floor draw {r['floor'][-1]:6.1f}) | all units "
@@ -725,12 +734,18 @@ def report(r: dict, opts) -> None:
           f"loaded and the same charts drawn, {med(r['load_floor']):.1f} ms)")
     print(f"floor draws alone (Plotly.js in the blank page): default view {med(r['floor']):.1f} ms, "
           f"all units {med(r['floor_all']):.1f} ms")
-    split = [x for x in r["split"] if x.get("arrive") is not None and x.get("draw") is not None]
-    if split:
-        print(f"figure 1 in the explorer page: key -> payload in the heatmaps component "
-              f"{med([x['arrive'] for x in split]):.1f} ms (the sentence route: server and transfer); the "
+    for figure, key, floor_key in ((1, "split", "floor"), (2, "split_all", "floor_all")):
+        split = [x for x in r[key] if x.get("arrive") is not None and x.get("draw") is not None]
+        if not split:
+            continue
+        answered = [x for x in split if x.get("answer") is not None and x.get("build") is not None]
+        route = (f"; the route's answer complete after {med([x['answer'] for x in answered]):.1f} ms, "
+                 f"of which the server's build {med([x['build'] for x in answered]):.1f} ms"
+                 if answered else "")
+        print(f"figure {figure} in the explorer page: key -> payload in the heatmaps component "
+              f"{med([x['arrive'] for x in split]):.1f} ms (the sentence route{route}); the "
               f"component's drawing {med([x['draw'] for x in split]):.1f} ms (the floor page's: "
-              f"{med(r['floor']):.1f} ms)")
+              f"{med(r[floor_key]):.1f} ms)")
     if r["sent_long"]:
         ml = med(r["min_rt_long"])
         print(f"2,000 tokens (info): new sentence {med(r['sent_long']):.1f} ms "

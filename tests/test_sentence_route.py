@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -145,6 +146,20 @@ def test_the_route_answers_a_page_token_gzipped_or_not(browser, server):
     assert payloads["stepper"]["tokens"] == ["The", "acting", "was", "not", "good", "."]
     assert payloads["stepper"]["route"] == route
     assert post(url, body(token=route["token"], text=" "))[0] == 204
+
+
+def test_the_answer_says_how_long_the_server_took(browser, server):
+    """A 200 carries the server's build time as ``Server-Timing`` (the browser's devtools and
+    bench_explorer.py show it next to the whole answer's time)."""
+    with explorer_page(browser, server) as pg:
+        route = pg.evaluate("() => window.__gsSentenceRoute.route")
+    req = urllib.request.Request(server + route["url"], method="POST",
+                                 data=body(token=route["token"], text="A quiet, warm film."),
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=60) as res:
+        timing = res.headers.get("Server-Timing", "")
+    match = re.fullmatch(r"build;dur=(\d+\.\d)", timing)
+    assert match and 0 < float(match.group(1)) < 60_000, timing
 
 
 # ---------------------------------------------------------------- in the page
