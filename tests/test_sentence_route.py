@@ -9,6 +9,7 @@ the rerun's link and texts after it, presenting, and the fallbacks.
 
 from __future__ import annotations
 
+import base64
 import gzip
 import json
 import re
@@ -24,7 +25,17 @@ from playwright.sync_api import Page
 from app import sentence_route, zoo
 from app.i18n import t
 from app.sentence import MAX_TOKENS, traced
-from app.sentence_route import MAX_BODY, MAX_CHARS, PATH, address, offer, parse_body, recipe
+from app.sentence_route import (
+    HUFFMAN_ONLY_FROM,
+    MAX_BODY,
+    MAX_CHARS,
+    PATH,
+    address,
+    offer,
+    packed,
+    parse_body,
+    recipe,
+)
 from app.views import explorer
 from tests.conftest import MODELS
 from tests.test_browser import no_errors, readout, wait_idle, wait_ready
@@ -93,6 +104,19 @@ def test_a_new_sentence_gets_the_payloads_the_page_draws(present):
                         else {"heatmaps-featured", "stepper", "heatmaps-explorer"})
     assert got["stepper"]["tokens"] == ["The", "acting", "was", "not", "good", "at", "all", "."]
     assert got["stepper"]["step"] == 0 and got["heatmaps-featured"]["step"] == 0
+
+
+@pytest.mark.parametrize("size", [20_000, HUFFMAN_ONLY_FROM - 1, HUFFMAN_ONLY_FROM, 1_000_000])
+def test_an_answer_is_gzipped_whole_at_any_size(size):
+    """Any answer gunzips to itself (repeats searched below HUFFMAN_ONLY_FROM bytes, Huffman coding
+    alone from there on: the large base64 answers shrink by about a third either way)."""
+    chunk = json.dumps({"q": base64.b64encode(bytes(range(256)) * 3).decode(), "x": ["a", "b"]})
+    data = (chunk * (size // len(chunk) + 1))[:size].encode()
+    out = packed(data)
+    assert gzip.decompress(out) == data
+    assert len(out) < len(data) * 0.8
+    repeats = size < HUFFMAN_ONLY_FROM  # this text repeats: only the search for repeats finds it
+    assert (len(out) < len(data) * 0.1) == repeats, (size, len(out))
 
 
 def test_a_text_the_page_must_handle_gets_no_payloads():
