@@ -12,10 +12,36 @@ const SENTENCE_ROUTE = (window.__gsSentenceRoute = window.__gsSentenceRoute || {
   owner: null,     // that stepper's element: the route holds while it is in the page
   targets: {},     // component key -> (payload) => a promise, resolved when it is drawn
   pending: 0,      // the latest Enter taken: an older answer is dropped
+  running: null,   // the app element this route marked as running, until Streamlit has the Enter
   installed: false,
 });
 
 const DRAW_WAIT_MS = 3000;  // Streamlit's Enter goes after this even if a chart is still drawing
+const RERUN_WAIT_MS = 2000;  // a rerun that has not started by then will not (the text was the same)
+
+// While the route works, the page says that its script runs, as it will once Streamlit has the
+// Enter: whoever waits for data-test-script-state="notRunning" (a test, a tool) then waits for the
+// whole update, not only for the charts. React sets the attribute again when the rerun starts; if
+// no rerun starts, it goes back to "notRunning" here.
+function markRunning() {
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (!app || app.getAttribute("data-test-script-state") !== "notRunning") return null;
+  app.setAttribute("data-test-script-state", "running");
+  return app;
+}
+
+function releaseWhenNoRerun(app) {
+  if (!app) return;
+  let rerun = false;
+  const watch = new MutationObserver(() => { rerun = true; watch.disconnect(); });
+  watch.observe(app, { attributes: true, attributeFilter: ["data-test-script-state"] });
+  setTimeout(() => {
+    watch.disconnect();
+    if (!rerun && app.getAttribute("data-test-script-state") === "running") {
+      app.setAttribute("data-test-script-state", "notRunning");
+    }
+  }, RERUN_WAIT_MS);
+}
 
 function sentenceBox(target) {
   return target instanceof HTMLInputElement && target.closest(".st-key-sentence") ? target : null;
@@ -32,6 +58,7 @@ function replayEnter(box) {
 
 async function drawFromRoute(route, box, text, id) {
   const R = SENTENCE_ROUTE;
+  R.running = R.running || markRunning();  // one mark for quick Enters in a row: the latest ends it
   try {
     const res = await fetch(route.url, {
       method: "POST", headers: { "Content-Type": "application/json" },
@@ -49,6 +76,8 @@ async function drawFromRoute(route, box, text, id) {
     console.warn("Gatescope: the sentence route failed, the page handles the sentence", err);
   } finally {
     if (id === R.pending) {
+      releaseWhenNoRerun(R.running);  // watching before the Enter: the rerun's "running" counts
+      R.running = null;
       replayEnter(box);
       delete document.documentElement.dataset.gsSentence;
     }

@@ -251,6 +251,47 @@ def test_a_new_sentence_is_drawn_once_from_the_route_then_the_page_catches_up(br
         assert readout(pg).startswith("step 1 /")  # the stepper moves on the new sentence
 
 
+SCRIPT_STATE = "() => document.querySelector('[data-testid=stApp]').getAttribute('data-test-script-state')"
+
+
+def wait_as_streamlit_does(pg: Page) -> None:
+    """How Streamlit's own end-to-end tests wait for a run: a short pause, then the app saying
+    that its script is not running."""
+    pg.wait_for_timeout(155)
+    pg.locator("[data-testid='stApp'][data-test-script-state='notRunning']").wait_for(
+        state="attached", timeout=25_000)
+
+
+@pytest.mark.browser
+def test_waiting_for_the_script_as_streamlit_does_sees_the_whole_new_sentence(browser, server):
+    """While the route works, the page says its script runs (until the rerun that the Enter starts
+    has ended): a test or a tool that waits for "notRunning" finds everything updated, the parts
+    the rerun draws (the sentence coloured by a unit, the link) as well as the route's charts."""
+    with explorer_page(browser, server) as pg:
+        text = "the music was loud and the story was thin"
+        enter(pg, text)
+        assert pg.evaluate(SCRIPT_STATE) == "running"  # at once, before the route's answer
+        wait_as_streamlit_does(pg)
+        assert pg.get_by_test_id("gs-unit-text").inner_text().split() == text.split()
+        strip = pg.locator("[data-testid=gs-stepper] .gs-strip").evaluate("e => e.textContent")
+        assert strip.replace(" ", "") == text.replace(" ", "")
+        assert f"text={quote(text, safe='').replace('%20', '+')}" in pg.url
+        assert pg.posts == [200]
+
+
+@pytest.mark.browser
+def test_an_enter_that_changes_nothing_does_not_leave_the_page_running(browser, server):
+    """Enter on the sentence already shown: the route answers and draws nothing new; whether or
+    not Streamlit reruns for it, the page is back to "notRunning" within a few seconds."""
+    with explorer_page(browser, server) as pg:
+        box = pg.get_by_role("textbox", name="Sentence")
+        clear_draws(pg)
+        box.press("Enter")
+        pg.wait_for_function(f"() => ({SCRIPT_STATE})() === 'notRunning'", timeout=6_000)
+        wait_idle(pg)
+        assert draws(pg) == 0  # the charts already showed this sentence
+
+
 @pytest.mark.browser
 @pytest.mark.parametrize("model_id, text, tokens", [
     ("sentiment-bilstm", "not a bad film at all", 6),  # both directions, class probabilities
