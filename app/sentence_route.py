@@ -6,7 +6,8 @@ started drawing: the script's run, its ~40 messages, and React applying them in 
 ``bench/README.md``). So Enter in the sentence box is taken by the page (``sentence_route.js``),
 which posts the text here, draws the answer's payloads in the components already in the page, and
 only then gives Streamlit its Enter: the rerun, its trace now cached, sends the very same payloads,
-which the components see they already show.
+which the components see they already show. From the Enter until that rerun starts, the page marks
+its script as running (``data-test-script-state``), as Streamlit itself will.
 
 The page learns where to post from ``offer``: a token that names one recipe, kept here, that builds
 a sentence's payloads with the settings the page shows now (model, layer, order, language,
