@@ -4,7 +4,8 @@
 // the same payloads, which the components see they already show. Waiting for the drawing keeps the
 // rerun's ~45 messages off the page's thread while Plotly draws (measured: the drawing took ~25 ms
 // longer with the Enter handed over at once). Any other answer (the text needs the page: empty, too
-// long, unreadable; an unknown token; no network) hands Streamlit its Enter at once.
+// long, unreadable; an unknown token; no network) hands Streamlit its Enter at once. A click on
+// another architecture in the sidebar goes the same way: that model's charts first, then the click.
 // Prepended to stepper.js (which learns the route from its payload) and heatmaps.js (drawn by it).
 
 const SENTENCE_ROUTE = (window.__gsSentenceRoute = window.__gsSentenceRoute || {
@@ -13,6 +14,7 @@ const SENTENCE_ROUTE = (window.__gsSentenceRoute = window.__gsSentenceRoute || {
   targets: {},     // component key -> (payload) => a promise, resolved when it is drawn
   pending: 0,      // the latest Enter taken: an older answer is dropped
   running: null,   // the app element this route marked as running, until Streamlit has the Enter
+  replaying: false,  // a click handed back to the page is let through
   installed: false,
 });
 
@@ -56,7 +58,9 @@ function replayEnter(box) {
   live.dispatchEvent(ev);
 }
 
-async function drawFromRoute(route, box, text, id) {
+// Post ``text`` with ``route``'s token, draw the answer, then hand the page's own event back
+// (``replay``): at once for any answer but a 200.
+async function drawFromRoute(route, text, id, replay) {
   const R = SENTENCE_ROUTE;
   R.running = R.running || markRunning();  // one mark for quick Enters in a row: the latest ends it
   try {
@@ -73,12 +77,12 @@ async function drawFromRoute(route, box, text, id) {
     performance.mark("gatescope:route-drawing");
     await Promise.race([Promise.all(drawn), new Promise((ok) => setTimeout(ok, DRAW_WAIT_MS))]);
   } catch (err) {
-    console.warn("Gatescope: the sentence route failed, the page handles the sentence", err);
+    console.warn("Gatescope: the sentence route failed, the page handles it", err);
   } finally {
     if (id === R.pending) {
       releaseWhenNoRerun(R.running);  // watching before the Enter: the rerun's "running" counts
       R.running = null;
-      replayEnter(box);
+      replay();
       delete document.documentElement.dataset.gsSentence;
     }
   }
@@ -91,13 +95,46 @@ function onSentenceKey(ev) {
   const box = sentenceBox(ev.target);
   const route = R.route;
   if (!box || !route || !R.owner || !R.owner.isConnected) return;
+  if (document.documentElement.dataset.gsSentence === "switching") return;  // its click must land
   ev.preventDefault();
   // Streamlit's Enter (React listens at its root, below the window) waits until the charts are
   // drawn; other listeners on the window still hear the key (the bench times from it)
   ev.stopPropagation();
   // until Streamlit has its Enter: tests and the bench wait for this to go before the rerun's end
   document.documentElement.dataset.gsSentence = "posting";
-  drawFromRoute(route, box, box.value, ++R.pending);
+  drawFromRoute(route, box.value, ++R.pending, () => replayEnter(box));
+}
+
+// A click on another architecture in the sidebar (an LSTM's page, "GRU"): the other model's
+// charts are drawn from the route with the sentence in the box, then the radio gets its click.
+// The route says, by the label the sidebar shows, where to post (route.switch).
+const ARCH_OPTION = '[data-testid="stSidebar"] [class*="st-key-arch-"] label';
+
+function replayClick(input, text) {
+  const R = SENTENCE_ROUTE;
+  const label = input.isConnected ? null
+    : Array.from(document.querySelectorAll(ARCH_OPTION)).find((l) => l.textContent.trim() === text);
+  const live = input.isConnected ? input : label && label.querySelector('input[type="radio"]');
+  if (!live) return;
+  R.replaying = true;
+  try { live.click(); } finally { R.replaying = false; }
+}
+
+function onArchClick(ev) {
+  const R = SENTENCE_ROUTE;
+  if (R.replaying || ev.button !== 0 || ev.shiftKey || ev.ctrlKey || ev.altKey || ev.metaKey) return;
+  const label = ev.target instanceof Element ? ev.target.closest(ARCH_OPTION) : null;
+  const input = label && label.querySelector('input[type="radio"]');
+  const route = R.route, box = document.querySelector(".st-key-sentence input");
+  if (!input || input.checked || input.disabled || !box || !route || !route.switch) return;
+  if (!R.owner || !R.owner.isConnected || document.documentElement.dataset.gsSentence) return;
+  const text = label.textContent.trim();
+  const where = route.switch[text];
+  if (!where || typeof where.url !== "string" || typeof where.token !== "string") return;
+  ev.preventDefault();  // the radio is not checked yet: it gets this click once the charts are drawn
+  ev.stopPropagation();
+  document.documentElement.dataset.gsSentence = "switching";  // an Enter meanwhile goes to the page
+  drawFromRoute(where, box.value, ++R.pending, () => replayClick(input, text));
 }
 
 // Called by the stepper with each payload: the route of the page now (null outside the explorer).
@@ -108,5 +145,9 @@ function offerSentenceRoute(route, owner) {
   if (!R.installed) {
     window.addEventListener("keydown", onSentenceKey, true);  // before React's own listener
     R.installed = true;
+  }
+  if (!R.installedClicks) {
+    window.addEventListener("click", onArchClick, true);
+    R.installedClicks = true;
   }
 }

@@ -17,12 +17,13 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from urllib.parse import quote
 
 import pytest
 from playwright.sync_api import Page
 
-from app import sentence_route, zoo
+from app import charts, sentence_route, zoo
 from app.i18n import t
 from app.sentence import MAX_TOKENS, traced
 from app.sentence_route import (
@@ -106,6 +107,36 @@ def test_a_new_sentence_gets_the_payloads_the_page_draws(present):
     assert got["stepper"]["step"] == 0 and got["heatmaps-featured"]["step"] == 0
 
 
+def test_a_switch_keeps_the_controls_both_models_draw_and_starts_the_others_at_their_defaults():
+    """What Streamlit keeps across a switch of architecture: a control both pages draw (the order,
+    the gate of the same cell, both directions) keeps its value; one only the new page draws (a
+    GRU's gate and convention, a BiLSTM's directions, the new model's unit box) starts fresh."""
+    lstm, gru, bilstm = (model(i) for i in ("sentiment-lstm", "sentiment-gru", "sentiment-bilstm"))
+    view = explorer.View(0, (0,), "variance", "f", 7, "z", all_units=True)
+    to_gru = explorer.sibling_view(gru, lstm, view)
+    assert to_gru == explorer.View(0, (0,), "variance", gru.recurrent.gate_names[-1], -1, "z", True)
+    to_bi = explorer.sibling_view(bilstm, lstm, view)
+    assert (to_bi.directions, to_bi.order_by, to_bi.unit) == ((0, 1), "f", -1)
+    back = explorer.sibling_view(lstm, bilstm, replace(view, directions=(1,)))
+    assert back.directions == (0,) and back.order_by == "f"
+    from_u = explorer.sibling_view(lstm, gru, replace(view, order_by="z", convention="u"))
+    assert (from_u.order_by, from_u.convention) == (lstm.recurrent.gate_names[-1], "z")
+
+
+def test_a_switch_gets_the_payloads_the_page_draws_for_the_other_model():
+    lstm, gru, L = model("sentiment-lstm"), model("sentiment-gru"), t("en")
+    frame = explorer.Frame(present=False, featured_height=400, lesson=False, lesson_nonce=0)
+    text = "The acting was not good at all."
+    got = explorer.switched(lstm, VIEW, "sentiment-gru", str(MODELS), L, frame, text)
+    trace = traced(gru.id, text, gru)
+    ranked = charts.unit_order(trace.gates(0, 0), "index", "h", gru.recurrent.spec.kind("h"))
+    view = explorer.View(0, (0,), "index", "h", int(ranked[0]), "z")  # the unit box's default
+    page = explorer.payloads(gru, text, trace, view, 0, L, frame)
+    page["stepper"]["route"] = address(explorer.route_settings(gru, view, L, frame))
+    assert json.dumps(got) == json.dumps(page)
+    assert explorer.switched(lstm, VIEW, "sentiment-gru", str(MODELS), L, frame, " ") is None
+
+
 @pytest.mark.parametrize("size", [20_000, HUFFMAN_ONLY_FROM - 1, HUFFMAN_ONLY_FROM, 1_000_000])
 def test_an_answer_is_gzipped_whole_at_any_size(size):
     """Any answer gunzips to itself (repeats searched below HUFFMAN_ONLY_FROM bytes, Huffman coding
@@ -168,7 +199,8 @@ def test_the_route_answers_a_page_token_gzipped_or_not(browser, server):
     payloads = json.loads(plain)
     assert set(payloads) == {"heatmaps-featured", "stepper", "heatmaps-explorer"}
     assert payloads["stepper"]["tokens"] == ["The", "acting", "was", "not", "good", "."]
-    assert payloads["stepper"]["route"] == route
+    # the same route for the next sentence (the switches of architecture come with the rerun)
+    assert payloads["stepper"]["route"] == {"url": route["url"], "token": route["token"]}
     assert post(url, body(token=route["token"], text=" "))[0] == 204
 
 
@@ -249,6 +281,73 @@ def test_a_new_sentence_is_drawn_once_from_the_route_then_the_page_catches_up(br
         pg.evaluate("() => document.activeElement.blur()")
         pg.keyboard.press("ArrowRight")
         assert readout(pg).startswith("step 1 /")  # the stepper moves on the new sentence
+
+
+def arch_option(pg: Page, label: str):
+    return pg.locator("[data-testid=stSidebar] label").filter(
+        has=pg.get_by_text(label, exact=True)).first
+
+
+def checked_arch(pg: Page) -> str:
+    return pg.evaluate("() => Array.from(document.querySelectorAll("
+                       "'[data-testid=stSidebar] [class*=st-key-arch-] label'))"
+                       ".filter(l => l.querySelector('input:checked')).map(l => l.textContent.trim())"
+                       ".join()")
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("query, labels, model_ids", [
+    ("model=sentiment-lstm", ["GRU", "BiLSTM", "LSTM"],
+     ["sentiment-gru", "sentiment-bilstm", "sentiment-lstm"]),
+    ("model=charlm-gru&order=variance&unit=5", ["LSTM", "RNN", "GRU"],
+     ["charlm-lstm", "charlm-rnn", "charlm-gru"]),
+])
+def test_a_switch_of_architecture_is_drawn_once_from_the_route(browser, server, query, labels,
+                                                                 model_ids):
+    """A click on another architecture draws that model's charts from the route, then the radio
+    gets its click: the rerun sends the very payloads drawn (every component drew once), with the
+    sentence kept, the order kept and the new model's unit at its default."""
+    with explorer_page(browser, server, query) as pg:
+        answers = []
+        pg.on("response", lambda r: answers.append(r.json()) if PATH in r.url and r.ok else None)
+        box = pg.get_by_role("textbox", name="Sentence")
+        text = box.input_value()
+        for label, model_id in zip(labels, model_ids, strict=True):
+            clear_draws(pg)
+            pg.posts.clear()
+            arch_option(pg, label).click()
+            wait_idle(pg)
+            assert pg.posts == [200], label
+            assert draws(pg) == heatmap_components(pg) > 0, label
+            # the stepper the rerun mounted shows the unit the route drew it with
+            heading = pg.get_by_test_id("gs-equations").locator("h4").inner_text()
+            assert heading.startswith(f"unit {answers[-1]['stepper']['unit']} ·"), heading
+            assert checked_arch(pg) == label
+            assert f"model={model_id}" in pg.url and box.input_value() == text
+            if "order=variance" in query:
+                assert "order=variance" in pg.url
+
+
+@pytest.mark.browser
+def test_a_switch_the_route_cannot_take_is_the_pages_own(browser, server):
+    """A token the server does not know (a restarted server): the click goes to the page at once,
+    whose rerun switches the model as it always did."""
+    with explorer_page(browser, server) as pg:
+        pg.evaluate("() => { const s = window.__gsSentenceRoute.route.switch;"
+                    " for (const k of Object.keys(s)) s[k] = { ...s[k], token: '0'.repeat(32) }; }")
+        arch_option(pg, "GRU").click()
+        wait_idle(pg)
+        assert pg.posts == [404]
+        assert checked_arch(pg) == "GRU" and "model=sentiment-gru" in pg.url
+        wait_ready(pg)
+
+
+@pytest.mark.browser
+def test_presenting_the_route_offers_no_switch(browser, server):
+    """Presenting, the sidebar is out of the way: the page offers no switch to the route."""
+    with explorer_page(browser, server, "model=sentiment-lstm&present=1") as pg:
+        route = pg.evaluate("() => window.__gsSentenceRoute.route")
+        assert route["token"] and "switch" not in route
 
 
 SCRIPT_STATE = "() => document.querySelector('[data-testid=stApp]').getAttribute('data-test-script-state')"

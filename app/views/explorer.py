@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 
 import numpy as np
 import streamlit as st
 
 import cells
-from app import charts, export, heatmaps, lesson_ui, presentation, sentence_route, urlstate
+from app import charts, export, heatmaps, lesson_ui, presentation, sentence_route, urlstate, zoo
 from app.colour import text_colour, value_colour
 from app.heatmaps_ui import heatmaps_ui
-from app.i18n import SYMBOLS, chart_words, label_name
+from app.i18n import SYMBOLS, arch_name, chart_words, label_name
 from app.labels import html_safe
 from app.payload import (
     next_token_probability,
@@ -23,6 +23,7 @@ from app.payload import (
     stepper_payload,
 )
 from app.presentation import controls_container, presenting
+from app.sentence import KEPT as KEPT_SENTENCE
 from app.sentence import MAX_TOKENS, cannot_read, sentence_ui, tokens_of, traced
 from app.stepper import anchor_step, framed, synced
 from app.units_ui import all_units_ui
@@ -299,6 +300,66 @@ def new_sentence(model: cells.Model, view: View, L: dict, frame: Frame, text: st
     return out
 
 
+def sibling_view(other: cells.Model, model: cells.Model, view: View) -> View | None:
+    """The view the page will show ``other`` with, right after a switch of architecture from
+    ``model`` shown with ``view``: a control that both pages draw keeps its value; one that only
+    ``other`` draws starts at its default, since Streamlit drops the state of a widget that a run
+    does not draw (the unit: -1, the first of the order, known once the text is traced). None
+    when ``other`` has no such view (fewer layers)."""
+    rec, now = other.recurrent, model.recurrent
+    layer = view.layer if rec.num_layers > 1 and now.num_layers > 1 else 0
+    if layer >= rec.num_layers:
+        return None
+    directions = (view.directions if now.bidirectional else (0, 1)) if rec.bidirectional else (0,)
+    order_by = view.order_by if rec.cell == now.cell else rec.gate_names[-1]
+    conventions = list(rec.spec.conventions)
+    convention = "z"
+    if len(conventions) > 1:
+        convention = view.convention if len(now.spec.conventions) > 1 else conventions[0]
+    return View(layer, directions, view.order, order_by, -1, convention, view.all_units)
+
+
+def switched(model: cells.Model, view: View, other_id: str, folder: str, L: dict, frame: Frame,
+             text: str) -> dict | None:
+    """For the sentence route, at a click on another architecture in the sidebar: the payloads the
+    page's rerun will draw for ``text`` on that model (``other_id``), or None when the page must
+    handle the switch itself (the other model cannot read the text, or has no such view)."""
+    other = zoo.load_model(other_id, folder)
+    tokens = tokens_of(other.id, text, other)
+    if not tokens or len(tokens) > MAX_TOKENS or cannot_read(other, text) is not None:
+        return None
+    shown = sibling_view(other, model, view)
+    if shown is None:
+        return None
+    trace = traced(other.id, text, other)
+    rec = other.recurrent
+    ranked = charts.unit_order(trace.gates(shown.layer, shown.directions[0]), shown.order,
+                               shown.order_by, rec.spec.kind(shown.order_by))
+    shown = replace(shown, unit=int(ranked[0]))  # the unit box's default: the first of the order
+    out = payloads(other, text, trace, shown, 0, L, frame)  # a new model starts at step 0
+    out["stepper"]["route"] = sentence_route.address(route_settings(other, shown, L, frame))
+    return out
+
+
+def switches(model: cells.Model, view: View, L: dict, frame: Frame) -> dict[str, dict]:
+    """Where the page posts the sentence when another architecture of this model's task is
+    clicked in the sidebar, by the label the sidebar shows ({} for a model that is not the zoo's,
+    or while the model's own example stands in for a sentence it cannot read)."""
+    folder = str(zoo.models_dir())
+    entries = zoo.catalogue(folder)
+    mine = next((e for e in entries if e.id == model.id), None)
+    if (mine is None or st.session_state.get(KEPT_SENTENCE) is not None
+            or zoo.load_model(mine.id, folder) is not model):
+        return {}
+    task = [e for e in entries if e.task_title == mine.task_title]
+    labels = [arch_name(L, e.arch) for e in task]
+    return {label: sentence_route.offer(("switch", model.id, id(model), e.id, folder, view, frame,
+                                         L["language"]),
+                                        partial(switched, model, view, e.id, folder, L, frame))
+            for e, label in zip(task, labels, strict=True)
+            if e.id != model.id and labels.count(label) == 1}
+
+
 def render(model: cells.Model, L: dict) -> None:
     present = presenting()
     with controls_container(L):
@@ -316,6 +377,8 @@ def render(model: cells.Model, L: dict) -> None:
     drawn = payloads(model, text, trace, view, anchor, L, frame)
     drawn["stepper"]["route"] = sentence_route.offer(
         route_settings(model, view, L, frame), partial(new_sentence, model, view, L, frame))
+    if not present:  # the sidebar's architecture: a click draws the other model from the route
+        drawn["stepper"]["route"]["switch"] = switches(model, view, L, frame)
     _, _, widths = layout(model, view, frame)
     with charts_area:
         left, right = st.columns(widths)
