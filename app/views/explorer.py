@@ -48,6 +48,20 @@ class View:
 DIRECTION_CODES = {(0,): "f", (1,): "b", (0, 1): "fb"}
 
 
+DEFAULT_DIRECTIONS = (0, 1)  # a bidirectional layer opens on both directions
+
+
+def default_gate(rec: cells.Recurrent) -> str:
+    """The gate the units are ordered by until the order box says otherwise: the last (h)."""
+    return rec.gate_names[-1]
+
+
+def units_in_order(rec: cells.Recurrent, trace: cells.Trace, layer: int, direction: int,
+                   order: str, order_by: str) -> list:
+    """The unit box's options: every unit, in the chosen order (the box's default is the first)."""
+    return charts.unit_order(trace.gates(layer, direction), order, order_by, rec.spec.kind(order_by))
+
+
 def view_ui(model: cells.Model, trace: cells.Trace, L: dict) -> View:
     rec = model.recurrent
     cols = st.columns(5)
@@ -60,17 +74,16 @@ def view_ui(model: cells.Model, trace: cells.Trace, L: dict) -> View:
         names = {(0,): L["forward"], (1,): L["backward"], (0, 1): L["both"]}
         codes = {v: k for k, v in DIRECTION_CODES.items()}
         urlstate.seed("direction", codes.get(urlstate.take("dir") or ""))
-        st.session_state.setdefault("direction", (0, 1))
+        st.session_state.setdefault("direction", DEFAULT_DIRECTIONS)
         directions = cols[1].selectbox(L["direction"], list(names), format_func=names.get,
                                        key="direction")
     options = L["order_options"]
     urlstate.seed("order", urlstate.take("order"), list(options))
     order = cols[2].selectbox(L["order"], list(options), format_func=options.get, key="order")
     urlstate.seed(f"order_by-{rec.cell}", urlstate.take("by"), list(rec.gate_names))
-    st.session_state.setdefault(f"order_by-{rec.cell}", rec.gate_names[-1])
+    st.session_state.setdefault(f"order_by-{rec.cell}", default_gate(rec))
     order_by = cols[3].selectbox(L["order_by"], list(rec.gate_names), key=f"order_by-{rec.cell}")
-    gates = trace.gates(layer, directions[0])
-    ranked = charts.unit_order(gates, order, order_by, rec.spec.kind(order_by))
+    ranked = units_in_order(rec, trace, layer, directions[0], order, order_by)
     urlstate.seed(f"unit-{model.id}", urlstate.take_int("unit"), ranked)
     unit = cols[4].selectbox(L["unit"], ranked, key=f"unit-{model.id}", help=L["unit_help"])
     convention = "z"
@@ -287,17 +300,28 @@ def route_settings(model: cells.Model, view: View, L: dict, frame: Frame) -> tup
     return model.id, id(model), view, frame, L["language"]
 
 
-def new_sentence(model: cells.Model, view: View, L: dict, frame: Frame, text: str) -> dict | None:
-    """For the sentence route: the payloads the page's rerun will draw for a new ``text`` with the
-    settings shown now, or None when the page must handle the text (nothing to read, more than
-    MAX_TOKENS tokens, a model that cannot read it: the rerun says why in the page)."""
+def route_can_read(model: cells.Model, text: str) -> bool:
+    """Whether the route can draw ``text`` on ``model``; if not (nothing to read, more than
+    MAX_TOKENS tokens, a model that cannot read it), the page's rerun handles it and says why."""
     tokens = tokens_of(model.id, text, model)
-    if not tokens or len(tokens) > MAX_TOKENS or cannot_read(model, text) is not None:
-        return None
-    trace = traced(model.id, text, model)
-    out = payloads(model, text, trace, view, 0, L, frame)  # a new sentence starts at step 0
+    return bool(tokens) and len(tokens) <= MAX_TOKENS and cannot_read(model, text) is None
+
+
+def routed(model: cells.Model, text: str, trace: cells.Trace, view: View, L: dict,
+           frame: Frame) -> dict:
+    """The payloads the page's rerun will draw for ``text`` newly shown on ``model`` (at step 0),
+    with the stepper's route for the sentence after it."""
+    out = payloads(model, text, trace, view, 0, L, frame)
     out["stepper"]["route"] = sentence_route.address(route_settings(model, view, L, frame))
     return out
+
+
+def new_sentence(model: cells.Model, view: View, L: dict, frame: Frame, text: str) -> dict | None:
+    """For the sentence route: the payloads the page's rerun will draw for a new ``text`` with the
+    settings shown now, or None when the page must handle the text (``route_can_read``)."""
+    if not route_can_read(model, text):
+        return None
+    return routed(model, text, traced(model.id, text, model), view, L, frame)
 
 
 def sibling_view(other: cells.Model, model: cells.Model, view: View) -> View | None:
@@ -310,8 +334,9 @@ def sibling_view(other: cells.Model, model: cells.Model, view: View) -> View | N
     layer = view.layer if rec.num_layers > 1 and now.num_layers > 1 else 0
     if layer >= rec.num_layers:
         return None
-    directions = (view.directions if now.bidirectional else (0, 1)) if rec.bidirectional else (0,)
-    order_by = view.order_by if rec.cell == now.cell else rec.gate_names[-1]
+    directions = ((view.directions if now.bidirectional else DEFAULT_DIRECTIONS)
+                  if rec.bidirectional else (0,))
+    order_by = view.order_by if rec.cell == now.cell else default_gate(rec)
     conventions = list(rec.spec.conventions)
     convention = "z"
     if len(conventions) > 1:
@@ -325,20 +350,14 @@ def switched(model: cells.Model, view: View, other_id: str, folder: str, L: dict
     page's rerun will draw for ``text`` on that model (``other_id``), or None when the page must
     handle the switch itself (the other model cannot read the text, or has no such view)."""
     other = zoo.load_model(other_id, folder)
-    tokens = tokens_of(other.id, text, other)
-    if not tokens or len(tokens) > MAX_TOKENS or cannot_read(other, text) is not None:
-        return None
     shown = sibling_view(other, model, view)
-    if shown is None:
+    if shown is None or not route_can_read(other, text):
         return None
     trace = traced(other.id, text, other)
-    rec = other.recurrent
-    ranked = charts.unit_order(trace.gates(shown.layer, shown.directions[0]), shown.order,
-                               shown.order_by, rec.spec.kind(shown.order_by))
+    ranked = units_in_order(other.recurrent, trace, shown.layer, shown.directions[0], shown.order,
+                            shown.order_by)
     shown = replace(shown, unit=int(ranked[0]))  # the unit box's default: the first of the order
-    out = payloads(other, text, trace, shown, 0, L, frame)  # a new model starts at step 0
-    out["stepper"]["route"] = sentence_route.address(route_settings(other, shown, L, frame))
-    return out
+    return routed(other, text, trace, shown, L, frame)
 
 
 def switches(model: cells.Model, view: View, L: dict, frame: Frame) -> dict[str, dict]:
