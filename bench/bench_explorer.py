@@ -434,6 +434,14 @@ def explorer_sentence(page: Page, frames: Frames, text: str, tokens: list[str],
     return (ms, *frames.since(mark))
 
 
+def route_split(page: Page) -> dict:
+    """Where the page's last sentence went (``B.split``); then room for the next route answers
+    (the browser keeps a limited number of resource timings)."""
+    split = page.evaluate("() => window.__gsb.split()")
+    page.evaluate("() => performance.clearResourceTimings()")
+    return split
+
+
 def floor_draw(floor: Page, explorer: Page, tokens: list[str]) -> float:
     """The explorer's last heatmaps payload drawn again by app/heatmaps.js in the blank page (which
     holds the previous payload, so this is a Plotly.react update, as in the app)."""
@@ -619,8 +627,7 @@ def run(context, url: dict, models: dict, gru_id: str | None, rng: random.Random
         ms, nf, nb = explorer_sentence(exp, exp_frames, text, toks, charts)
         r["sent"].append(ms)
         r["sent_bytes"].append((nf, nb))
-        r["split"].append(exp.evaluate("() => window.__gsb.split()"))
-        exp.evaluate("() => performance.clearResourceTimings()")  # room for the next answers
+        r["split"].append(route_split(exp))
         r["floor"].append(floor_draw(floor, exp, toks))
         ms, nf, nb = explorer_step(exp, exp_frames, charts)
         r["step"].append(ms)
@@ -633,8 +640,7 @@ def run(context, url: dict, models: dict, gru_id: str | None, rng: random.Random
         ms, nf, nb = explorer_sentence(allp, all_frames, text, toks, charts_all)
         r["sent_all"].append(ms)
         r["sent_all_bytes"].append((nf, nb))
-        r["split_all"].append(allp.evaluate("() => window.__gsb.split()"))
-        allp.evaluate("() => performance.clearResourceTimings()")
+        r["split_all"].append(route_split(allp))
         r["floor_all"].append(floor_draw(floor_all, allp, toks))
         line = (f"  rep {rep + 1:2d}: minimal {r['min_rt'][-1]:6.1f} | step {r['step'][-1]:5.1f} | "
                 f"sentence {r['sent'][-1]:6.1f} (floor draw {r['floor'][-1]:6.1f}) | all units "
