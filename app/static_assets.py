@@ -1,11 +1,12 @@
 """Plotly.js for the in-page charts, served by Streamlit's static file serving as a file the browser
 caches (``server.enableStaticServing`` in ``.streamlit/config.toml``), not re-sent with every page.
 
-The file is plotly.js's official *cartesian* partial bundle (heatmap and scatter are all these
-charts use), shipped in ``assets/js/`` (its README says where it comes from) and copied into
-``app/static/`` when the app starts (nothing is downloaded). Streamlit serves that folder at
-``app/static/<name>`` relative to the page. A page loads and evaluates it in 0.4× the time of the
-full bundle that the ``plotly`` package ships (``bench/bench_plotly_bundle.py``), on every visit.
+The file is plotly.js's core and its heatmap trace (heatmap and scatter are all these charts use),
+bundled from plotly.js's sources as one plain script by ``assets/js/build`` (its README says how),
+shipped in ``assets/js/`` and copied into ``app/static/`` when the app starts (nothing is
+downloaded). Streamlit serves that folder at ``app/static/<name>`` relative to the page. A page
+evaluates it on every visit, in a fraction of the time of plotly.js's official bundles
+(``bench/bench_plotly_bundle.py``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import streamlit as st
 
 STATIC = Path(__file__).resolve().parent / "static"
 # The version is in the name, so a new bundle is a new URL and no browser keeps a stale copy.
-NAME = "plotly-cartesian-4.1.1.min.js"
+NAME = "plotly-gatescope-4.1.1.min.js"
 SOURCE = Path(__file__).resolve().parents[1] / "assets" / "js" / NAME
 URL = f"app/static/{NAME}"  # relative to the page, so a base URL path (behind a proxy) still works
 

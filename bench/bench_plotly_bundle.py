@@ -1,14 +1,16 @@
 """Plotly.js bundles side by side: the time a blank page takes to load and evaluate each one.
 
-    python bench/bench_plotly_bundle.py [--reps 7]
+    python bench/bench_plotly_bundle.py [--reps 7] [--extra path/to/another.min.js ...]
 
 The in-page charts (``app/heatmaps.js``, ``app/live_chart.js``) need Plotly.js's heatmap and scatter
-traces only, and a page pays the bundle's evaluation on every load (the explorer's first render,
-figure 3 of ``bench/bench_explorer.py``). This compares the shipped cartesian partial bundle
-(``assets/js/``, ``app.static_assets.SOURCE``) with the full ``plotly.min.js`` that the pinned Python
-``plotly`` package ships, in Debian's headless chromium: a blank page adds a ``<script>`` and times
-until its ``load`` event (fetched from a local server, then evaluated), alternating the two in
-one run, each in a fresh page of the same browser context (so the HTTP cache serves both alike).
+traces only, and a page pays the bundle's evaluation on every load, on the browser's main thread
+(the explorer's first render, figure 3 of ``bench/bench_explorer.py``). This compares the shipped
+bundle (``assets/js/``, ``app.static_assets.SOURCE``: plotly.js's core and heatmap, built by
+``assets/js/build``) with the full ``plotly.min.js`` that the pinned Python ``plotly`` package ships,
+and with any ``--extra`` file (plotly.js's official cartesian bundle, say, from its npm package), in
+Debian's headless chromium: a blank page adds a ``<script>`` and times until its ``load`` event
+(fetched from a local server, then evaluated), alternating the bundles in one run, each in a fresh
+page of the same browser context (so the HTTP cache serves all alike).
 """
 
 from __future__ import annotations
@@ -54,9 +56,13 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--reps", type=int, default=7)
+    ap.add_argument("--extra", type=Path, nargs="*", default=[],
+                    help="other Plotly.js bundles to time beside these two")
     opts = ap.parse_args()
-    bundles = {"shipped cartesian bundle": static_assets.SOURCE,
+    bundles = {"shipped (core + heatmap)": static_assets.SOURCE,
                "full plotly.min.js": Path(plotly.__file__).parent / "package_data" / "plotly.min.js"}
+    for path in opts.extra:
+        bundles[path.name] = path
     folder = Path(tempfile.mkdtemp(prefix="gs-bundle-"))
     (folder / "index.html").write_text(PAGE, "utf-8")
     names = {}
@@ -88,12 +94,13 @@ def main() -> None:
     finally:
         server.shutdown()
         shutil.rmtree(folder, ignore_errors=True)
-    shipped, full = (statistics.median(times[label]) for label in bundles)
+    shipped, full = (statistics.median(times[label]) for label in list(bundles)[:2])
     for label, src in bundles.items():
         ms = statistics.median(times[label])
-        print(f"{label:26} {src.stat().st_size / 1e6:5.1f} MB   load + evaluate {ms:7.1f} ms (median "
+        print(f"{label:30} {src.stat().st_size / 1e6:5.1f} MB   load + evaluate {ms:7.1f} ms (median "
               f"of {opts.reps})")
-    print(f"shipped / full: {shipped / full:.2f}")
+    for label in list(bundles)[1:]:
+        print(f"shipped / {label}: {shipped / statistics.median(times[label]):.2f}")
     print(f"load average at the end: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
 
 

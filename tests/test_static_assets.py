@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 
 from app import static_assets
 
 
-def test_bundle_is_the_documented_partial_bundle():
+def test_bundle_is_the_documented_build():
     text = static_assets.SOURCE.read_text("utf-8")
-    assert "plotly.js (cartesian - minified) v4.1.1" in text[:200]
+    assert text.startswith("/* plotly.js v4.1.1: core and heatmap, bundled for Gatescope")
+    # a plain script that defines the global Plotly (no module wrapper): app/plotly_loader.js
+    # adds it with a <script> tag and waits for window.Plotly
+    assert text.splitlines()[1].startswith("var Plotly=(()=>{")
     readme = (static_assets.SOURCE.parent / "README.md").read_text("utf-8")
     digest = hashlib.sha256(static_assets.SOURCE.read_bytes()).hexdigest()
     assert f"sha256 `{digest}`" in readme, "assets/js/README.md names another file's sha256"
@@ -31,3 +35,14 @@ def test_copied_into_static_folder(tmp_path):
     assert target.read_bytes() == static_assets.SOURCE.read_bytes()
     (tmp_path / static_assets.NAME).write_bytes(b"truncated")  # a broken copy is replaced
     assert static_assets.ensure_plotly_js(static=tmp_path).read_bytes() == static_assets.SOURCE.read_bytes()
+
+
+def test_build_recipe_names_the_shipped_version():
+    # assets/js/build makes the shipped file: a new plotly.js there must give a new file name (URL)
+    build = static_assets.SOURCE.parent / "build"
+    package = json.loads((build / "package.json").read_text("utf-8"))
+    lock = json.loads((build / "package-lock.json").read_text("utf-8"))
+    version = package["devDependencies"]["plotly.js"]
+    assert lock["packages"]["node_modules/plotly.js"]["version"] == version
+    assert static_assets.NAME == f"plotly-gatescope-{version}.min.js"
+    assert f"v{version}:" in static_assets.SOURCE.read_text("utf-8")[:100]
