@@ -5,7 +5,8 @@
 // rerun's ~45 messages off the page's thread while Plotly draws (measured: the drawing took ~25 ms
 // longer with the Enter handed over at once). Any other answer (the text needs the page: empty, too
 // long, unreadable; an unknown token; no network) hands Streamlit its Enter at once. A click on
-// another architecture in the sidebar goes the same way: that model's charts first, then the click.
+// another architecture in the sidebar goes the same way: that model's charts first, then the click
+// (posted at the press, before the click).
 // Prepended to stepper.js (which learns the route from its payload) and heatmaps.js (drawn by it).
 
 const SENTENCE_ROUTE = (window.__gsSentenceRoute = window.__gsSentenceRoute || {
@@ -15,6 +16,7 @@ const SENTENCE_ROUTE = (window.__gsSentenceRoute = window.__gsSentenceRoute || {
   pending: 0,      // the latest Enter taken: an older answer is dropped
   running: null,   // the app element this route marked as running, until Streamlit has the Enter
   replaying: false,  // a click handed back to the page is let through
+  early: null,     // {key, response}: a switch's post sent at the press, for the click that follows
   installed: false,
 });
 
@@ -60,14 +62,25 @@ function replayEnter(box) {
 
 // Post ``text`` with ``route``'s token, draw the answer, then hand the page's own event back
 // (``replay``): at once for any answer but a 200.
+function post(route, text) {
+  return fetch(route.url, {
+    method: "POST", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ token: route.token, text }), cache: "no-store",
+  });
+}
+
+// The post for ``route`` and ``text``: the one a press already sent (earlyPost), else a new one.
+function answer(route, text) {
+  const R = SENTENCE_ROUTE, early = R.early;
+  R.early = null;
+  return early && early.key === `${route.token}\n${text}` ? early.response : post(route, text);
+}
+
 async function drawFromRoute(route, text, id, replay) {
   const R = SENTENCE_ROUTE;
   R.running = R.running || markRunning();  // one mark for quick Enters in a row: the latest ends it
   try {
-    const res = await fetch(route.url, {
-      method: "POST", headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ token: route.token, text }), cache: "no-store",
-    });
+    const res = await answer(route, text);
     if (res.status !== 200 || id !== R.pending) return;
     const payloads = await res.json();
     if (id !== R.pending) return;
@@ -120,21 +133,40 @@ function replayClick(input, text) {
   try { live.click(); } finally { R.replaying = false; }
 }
 
-function onArchClick(ev) {
+// What a press or a click on an architecture's label switches to: {input, text, where, box}, or
+// null when the page handles it itself (not an architecture, already chosen, no route for it).
+function archSwitch(ev) {
   const R = SENTENCE_ROUTE;
-  if (R.replaying || ev.button !== 0 || ev.shiftKey || ev.ctrlKey || ev.altKey || ev.metaKey) return;
+  if (R.replaying || ev.button !== 0 || ev.shiftKey || ev.ctrlKey || ev.altKey || ev.metaKey) return null;
   const label = ev.target instanceof Element ? ev.target.closest(ARCH_OPTION) : null;
   const input = label && label.querySelector('input[type="radio"]');
   const route = R.route, box = document.querySelector(".st-key-sentence input");
-  if (!input || input.checked || input.disabled || !box || !route || !route.switch) return;
-  if (!R.owner || !R.owner.isConnected || document.documentElement.dataset.gsSentence) return;
+  if (!input || input.checked || input.disabled || !box || !route || !route.switch) return null;
+  if (!R.owner || !R.owner.isConnected || document.documentElement.dataset.gsSentence) return null;
   const text = label.textContent.trim();
   const where = route.switch[text];
-  if (!where || typeof where.url !== "string" || typeof where.token !== "string") return;
+  if (!where || typeof where.url !== "string" || typeof where.token !== "string") return null;
+  return { input, text, where, box };
+}
+
+// A press on an architecture's label posts at once: the server works out the other model's charts
+// while the button is still down (a person's click lasts about 100 ms), and the click uses the answer.
+function onArchPress(ev) {
+  const sw = archSwitch(ev);
+  if (!sw) { SENTENCE_ROUTE.early = null; return; }
+  const response = post(sw.where, sw.box.value);
+  response.catch(() => {});  // not an unhandled rejection: the click that awaits it reports a failure
+  SENTENCE_ROUTE.early = { key: `${sw.where.token}\n${sw.box.value}`, response };
+}
+
+function onArchClick(ev) {
+  const R = SENTENCE_ROUTE;
+  const sw = archSwitch(ev);
+  if (!sw) { R.early = null; return; }
   ev.preventDefault();  // the radio is not checked yet: it gets this click once the charts are drawn
   ev.stopPropagation();
   document.documentElement.dataset.gsSentence = "switching";  // an Enter meanwhile goes to the page
-  drawFromRoute(where, box.value, ++R.pending, () => replayClick(input, text));
+  drawFromRoute(sw.where, sw.box.value, ++R.pending, () => replayClick(sw.input, sw.text));
 }
 
 // Called by the stepper with each payload: the route of the page now (null outside the explorer).
@@ -147,6 +179,7 @@ function offerSentenceRoute(route, owner) {
     R.installed = true;
   }
   if (!R.installedClicks) {
+    window.addEventListener("pointerdown", onArchPress, true);
     window.addEventListener("click", onArchClick, true);
     R.installedClicks = true;
   }

@@ -480,3 +480,44 @@ def test_an_enter_that_ends_an_input_method_composition_is_not_taken(browser, se
         wait_ready(pg, tokens=1)
         wait_idle(pg)
         assert pg.posts == [200]
+
+
+@pytest.mark.browser
+def test_a_press_on_an_architecture_posts_before_its_click(browser, server):
+    """A person's click lasts about 100 ms: the press already posts the switch, and the click that
+    follows draws that very answer (one post, not two). A press that ends elsewhere switches
+    nothing, and its answer is not used for a later click."""
+    with explorer_page(browser, server) as pg:
+        bodies = []
+        pg.on("request", lambda r: bodies.append(r.post_data_json) if PATH in r.url else None)
+
+        def press(label: str) -> None:
+            box = arch_option(pg, label).bounding_box()
+            pg.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+            pg.mouse.down()
+
+        press("GRU")
+        pg.wait_for_timeout(400)  # the button held: the post has gone, nothing has switched
+        assert len(bodies) == 1 and checked_arch(pg) == "LSTM"
+        pg.mouse.move(700, 400)  # released over the main area: no click on the option
+        pg.mouse.up()
+        pg.wait_for_timeout(400)
+        assert checked_arch(pg) == "LSTM" and "model=sentiment-lstm" in pg.url
+        assert pg.evaluate("() => window.__gsSentenceRoute.early") is None  # its answer dropped
+
+        text = "a quiet film that stays with you"
+        enter(pg, text)
+        wait_ready(pg, tokens=7)
+        wait_idle(pg)
+        bodies.clear()
+        pg.posts.clear()
+        press("GRU")
+        pg.wait_for_timeout(300)
+        clear_draws(pg)
+        pg.mouse.up()  # the click: it draws the answer to the press
+        wait_idle(pg)
+        assert len(bodies) == 1 and bodies[0]["text"] == text  # the press's post, with the new text
+        assert pg.posts == [200]
+        assert draws(pg) == heatmap_components(pg) > 0
+        assert checked_arch(pg) == "GRU" and "model=sentiment-gru" in pg.url
+        assert pg.get_by_role("textbox", name="Sentence").input_value() == text
