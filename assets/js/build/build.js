@@ -1,6 +1,6 @@
 // Bundle entry.js into ../plotly-gatescope-<version>.min.js: one plain script that defines
 // window.Plotly, with plotly.js's own esbuild settings (esbuild-config.js in the plotly.js package:
-// an IIFE named Plotly, `global` as `window`, ES2016), minified, every licence kept at the end.
+// an IIFE named Plotly, `global` as `window`, ES2016), minified, licence comments kept at the end.
 // The IIFE matters: the same code in the official dist's UMD wrapper evaluates 2-3x slower in a page.
 const path = require("path");
 const esbuild = require("esbuild");
