@@ -227,6 +227,9 @@ function settle(ctrl) {
 
 function draw(ctrl) {
   return drawLatest(ctrl, async (data) => {
+    // data's own JSON, taken now: a newer payload may come (show) while this one is drawn, and it
+    // must not pass for drawn when this draw ends
+    const json = ctrl.latestJson;
     let Plotly;
     try {
       Plotly = await loadPlotly(data.plotly_url);
@@ -240,7 +243,8 @@ function draw(ctrl) {
     }
     const gridWidth = ctrl.grid.clientWidth;
     // the very payload these charts already show, at the same width (back from another view)
-    if (ctrl.drawnJson === ctrl.latestJson && ctrl.drawnWidth === gridWidth) return true;
+    if (ctrl.drawnJson === json && ctrl.drawnWidth === gridWidth) return true;
+    const repeat = ctrl.drawnJson === json;  // the same payload, at another width
     const step = currentStep(data);
     // the gate panels, then the model's output (full width) when there is one
     const charts = data.output ? [...data.panels, data.output] : data.panels;
@@ -261,9 +265,11 @@ function draw(ctrl) {
       return Plotly.react(divs[k], traces, layout, CONFIG);
     });
     await Promise.all(jobs);
-    // for bench/bench_explorer.py: how long the charts took to draw in this page
-    performance.measure("gatescope:heatmaps-draw", { start: drawStart });
-    ctrl.drawnJson = ctrl.latestJson;
+    // for bench/bench_explorer.py: how long the charts took to draw in this page; for the tests:
+    // whether the payload was new to these charts, or the same one at another width
+    performance.measure("gatescope:heatmaps-draw", { start: drawStart,
+      detail: { slot: data.slot || null, width: gridWidth, repeat } });
+    ctrl.drawnJson = json;
     ctrl.drawnWidth = gridWidth;
     ctrl.grid.dataset.seq = data.seq;
     ctrl.grid.dataset.drawn = String(charts.length);

@@ -239,8 +239,11 @@ def explorer_page(browser, server: str, query: str = "model=sentiment-lstm") -> 
 
 
 def draws(pg: Page) -> int:
-    """How many times a heatmaps component has drawn since the last ``clear_draws``."""
-    return pg.evaluate("() => performance.getEntriesByName('gatescope:heatmaps-draw').length")
+    """How many times a heatmaps component has drawn a payload new to its charts since the last
+    ``clear_draws``. A redraw of the same payload at another width (the page's layout changed, a
+    scroll bar came or went) does not count: it is no second payload."""
+    return pg.evaluate("() => performance.getEntriesByName('gatescope:heatmaps-draw')"
+                       ".filter(e => !e.detail.repeat).length")
 
 
 def clear_draws(pg: Page) -> None:
@@ -521,3 +524,23 @@ def test_a_press_on_an_architecture_posts_before_its_click(browser, server):
         assert draws(pg) == heatmap_components(pg) > 0
         assert checked_arch(pg) == "GRU" and "model=sentiment-gru" in pg.url
         assert pg.get_by_role("textbox", name="Sentence").input_value() == text
+
+
+@pytest.mark.browser
+def test_a_payload_that_comes_while_another_is_drawn_is_drawn_after_it(browser, server):
+    """Two payloads in one go (the second comes while the first is being drawn): the charts end on
+    the second. Before, the first draw took the second's text for its own when it ended, and the
+    second was never drawn."""
+    with explorer_page(browser, server) as pg:
+        slot = pg.evaluate("() => Object.keys(window.__gsSentenceRoute.targets)"
+                           ".find(k => k.startsWith('heatmaps'))")
+        ends = pg.evaluate("""(slot) => {
+          const g = Array.from(document.querySelectorAll('[data-testid=gs-heatmaps]'))
+            .find(e => e.parentElement.__gsHeatmaps.latest.slot === slot);
+          const ctrl = g.parentElement.__gsHeatmaps, base = ctrl.latest;
+          const marked = (tag) => ({ ...base, x: base.x.map((x) => `${x}${tag}`) });
+          const draw = window.__gsSentenceRoute.targets[slot];
+          return Promise.all([draw(marked('1')), draw(marked('2'))]).then(() =>
+            Array.from(g.querySelectorAll('.js-plotly-plot')).map((c) => c.data[0].x[0]));
+        }""", slot)
+        assert ends and all(x.endswith("2") for x in ends), ends
