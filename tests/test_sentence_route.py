@@ -232,10 +232,21 @@ def explorer_page(browser, server: str, query: str = "model=sentiment-lstm") -> 
     try:
         pg.goto(f"{server}/?{query}")
         wait_ready(pg)
+        wait_drawn(pg)
         yield pg
         no_errors(pg)
     finally:
         pg.context.close()
+
+
+def wait_drawn(pg: Page) -> None:
+    """Until every heatmaps component has drawn its latest payload and is not drawing: the page's
+    charts appear one component after another, and a test that counts draws must not start while
+    the page is still drawing its first payload (``wait_ready`` waits for the first chart only)."""
+    pg.wait_for_function(
+        "() => { const gs = Array.from(document.querySelectorAll('[data-testid=gs-heatmaps]'));"
+        " return gs.length > 0 && gs.every((g) => { const c = g.parentElement.__gsHeatmaps;"
+        " return c && !c.drawing && c.drawnJson === c.latestJson; }); }", timeout=90_000)
 
 
 def draws(pg: Page) -> int:
