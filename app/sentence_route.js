@@ -60,8 +60,6 @@ function replayEnter(box) {
   live.dispatchEvent(ev);
 }
 
-// Post ``text`` with ``route``'s token, draw the answer, then hand the page's own event back
-// (``replay``): at once for any answer but a 200.
 function post(route, text) {
   return fetch(route.url, {
     method: "POST", headers: { "Content-Type": "application/json" },
@@ -69,13 +67,15 @@ function post(route, text) {
   });
 }
 
-// The post for ``route`` and ``text``: the one a press already sent (earlyPost), else a new one.
+// The post for ``route`` and ``text``: the one a press already sent (onArchPress), else a new one.
 function answer(route, text) {
   const R = SENTENCE_ROUTE, early = R.early;
   R.early = null;
   return early && early.key === `${route.token}\n${text}` ? early.response : post(route, text);
 }
 
+// Post ``text`` with ``route``'s token, draw the answer, then hand the page's own event back
+// (``replay``): at once for any answer but a 200.
 async function drawFromRoute(route, text, id, replay) {
   const R = SENTENCE_ROUTE;
   R.running = R.running || markRunning();  // one mark for quick Enters in a row: the latest ends it
@@ -176,11 +176,8 @@ function offerSentenceRoute(route, owner) {
   R.owner = owner;
   if (!R.installed) {
     window.addEventListener("keydown", onSentenceKey, true);  // before React's own listener
-    R.installed = true;
-  }
-  if (!R.installedClicks) {
     window.addEventListener("pointerdown", onArchPress, true);
     window.addEventListener("click", onArchClick, true);
-    R.installedClicks = true;
+    R.installed = true;
   }
 }
