@@ -8,6 +8,7 @@ marks, line breaks) are shown as visible symbols so that they can neither hide n
 from __future__ import annotations
 
 import html
+import string
 import unicodedata
 
 VISIBLE = {" ": "␣", "\n": "⏎", "\t": "⇥", "\r": "␍", "\x00": "␀"}
@@ -34,3 +35,11 @@ def plotly_safe(text: str) -> str:
 def html_safe(text: str) -> str:
     """Visible, HTML-escaped text for st.html / markdown with HTML (quotes escaped too)."""
     return html.escape(visible(text), quote=True)
+
+
+def markdown_safe(text: str) -> str:
+    """User text for a Markdown message (a sentence, an uploaded card's words, a file's name):
+    visible, every ASCII punctuation mark backslash-escaped, so that no link, maths, colour or
+    emphasis comes of it."""
+    shown = " ".join(visible(part) for part in text.split(" "))  # spaces stay spaces
+    return "".join("\\" + ch if ch in string.punctuation else ch for ch in shown)

@@ -6,14 +6,13 @@ once per (model, text) — cached across reruns — and the trace is made from t
 
 from __future__ import annotations
 
-import string
 from dataclasses import dataclass
 
 import streamlit as st
 
 import cells
 from app import urlstate
-from app.labels import visible
+from app.labels import markdown_safe, visible
 from cells.run import make_trace
 from cells.tokenize import Token
 
@@ -77,7 +76,7 @@ class Unreadable:
     """Why a model cannot read a text: ``why`` names the message, ``piece`` is an example."""
 
     why: str  # "not_numbers" | "other_characters"
-    piece: str
+    piece: str  # as the page shows it (a space as "␣")
 
 
 def cannot_read(model: cells.Model, text: str) -> Unreadable | None:
@@ -91,7 +90,8 @@ def cannot_read(model: cells.Model, text: str) -> Unreadable | None:
     if kind == "values" and unknown:
         return Unreadable("not_numbers", unknown[0])
     if kind == "char" and 2 * len(unknown) > len(tokens):
-        return Unreadable("other_characters", next((u for u in unknown if u.strip()), unknown[0]))
+        piece = next((u for u in unknown if u.strip()), unknown[0])
+        return Unreadable("other_characters", piece if piece.strip() else visible(piece))  # "␣"
     return None
 
 
@@ -120,14 +120,9 @@ def keep_or_restore(model: cells.Model, samples: list[str], L: dict) -> None:
 
 
 def _short(text: str, limit: int = 60) -> str:
-    text = " ".join(text.split())
+    """The text on one line, cut to ``limit`` characters; a text of spaces alone is shown."""
+    text = " ".join(text.split()) or visible(text[:limit])
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def markdown_safe(text: str) -> str:
-    """User text for a Markdown message: visible, every ASCII punctuation mark backslash-escaped."""
-    shown = " ".join(visible(part) for part in text.split(" "))  # spaces stay spaces
-    return "".join("\\" + ch if ch in string.punctuation else ch for ch in shown)
 
 
 def text_ui(model: cells.Model, L: dict) -> str:

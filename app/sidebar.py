@@ -8,6 +8,7 @@ import cells
 from app import urlstate, zoo
 from app.i18n import LANGS, arch_name, model_metrics, model_summary, model_title, task_name
 from app.i18n import t as strings
+from app.labels import markdown_safe
 
 # Choice widgets whose option labels come from the string table (keys, or key prefixes ending in
 # "-"). The browser keeps a choice as its label, so after a language switch it would still show the
@@ -44,9 +45,9 @@ def upload_ui(L: dict) -> cells.Model | None:
         try:
             model = zoo.model_from_upload([(f.name, f.getvalue()) for f in files])
         except cells.ModelFileError as e:
-            st.error(L["upload_bad"].format(error=e))
+            st.error(L["upload_bad"].format(error=markdown_safe(str(e))))  # names the files
             return None
-        st.success(L["upload_ok"].format(name=model.card.display_title))
+        st.success(L["upload_ok"].format(name=markdown_safe(model.card.display_title)))
         return model if st.checkbox(L["use_upload"], value=True, key="use_upload") else None
 
 
@@ -60,7 +61,8 @@ def model_ui(L: dict) -> cells.Model | None:
     folder = str(zoo.models_dir())
     entries = zoo.catalogue(folder)
     for bad in zoo.skipped(folder):
-        st.sidebar.warning(L["models_skipped"].format(model=bad.id, error=bad.reason))
+        st.sidebar.warning(L["models_skipped"].format(model=markdown_safe(bad.id),
+                                                      error=markdown_safe(bad.reason)))
     if not entries:
         st.error(L["no_models"].format(folder=folder))
         return None
@@ -94,11 +96,12 @@ def card_ui(model: cells.Model, L: dict, texts: tuple[str, str, str] | None = No
     title, summary, metrics = texts or (model_title(L, model.id, card.display_title),
                                         model_summary(L, model.id, card.summary),
                                         model_metrics(L, model.id, card.metric_summary))
-    st.sidebar.markdown(f"**{title}**")
+    # a card's words are shown as written, never as Markdown (an upload's card is anybody's)
+    st.sidebar.markdown(f"**{markdown_safe(title)}**")
     if summary:
-        st.sidebar.caption(summary)
+        st.sidebar.caption(markdown_safe(summary))
     if metrics:
-        st.sidebar.caption(f"{L['metrics']}: {metrics}")
+        st.sidebar.caption(f"{L['metrics']}: {markdown_safe(metrics)}")
     with st.sidebar.expander(L["card"]):  # the card as written, with the id the app gave it
         shown = {"id": card.id, **{k: v for k, v in card.raw.items() if k not in ("id", "tokenizer")}}
         st.json(shown, expanded=False)

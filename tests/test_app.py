@@ -337,6 +337,55 @@ def test_a_formal_language_model_keeps_prose_aside_and_a_word_model_gets_it_back
     assert at.text_input(key="sentence").value == text and not at.info
 
 
+def test_spaces_alone_are_named_when_a_model_cannot_read_them():
+    at = pick(fresh(), "anbn-lstm")
+    at.text_input(key="sentence").set_value("   ").run()
+    message = " ".join(i.value for i in at.info)
+    assert "“␣”" in message and "“”" not in message, message  # never an empty quotation
+
+
+HOSTILE_MARKUP = "T [click me](https://evil.example) $x^2$ :red[RED] **bold**"
+
+
+@pytest.mark.parametrize("view", ["explorer", "compare", "pairs", "findunit"])
+def test_an_uploaded_cards_words_are_shown_as_written_never_as_markdown(view):
+    """An upload's card is anybody's: its title, summary, metrics, class labels and notable units
+    reach the page escaped (no link, maths, colour or emphasis comes of them), as does a refused
+    file's name in the error."""
+    from tests.conftest import MODELS
+
+    folder = MODELS / "agreement-lstm"
+    card = json.loads((folder / "card.json").read_text("utf-8"))
+    card["title"] = card["summary"] = card["metric_summary"] = HOSTILE_MARKUP
+    card["head"]["labels"] = [HOSTILE_MARKUP, "plural"]
+    card["notable_units"] = [{"unit": 0, "what": HOSTILE_MARKUP}]
+    weights = (folder / "weights.safetensors").read_bytes()
+    at = fresh()
+    at.radio(key="view").set_value(view).run()
+    at.file_uploader(key="upload").set_value(
+        [("weights.safetensors", weights, "application/octet-stream"),
+         ("card.json", json.dumps(card).encode(), "application/json")]).run()
+    assert not at.exception, at.exception
+    texts = [e.value for kind in ("markdown", "caption", "success", "info", "warning")
+             for e in at.get(kind) if isinstance(getattr(e, "value", None), str)]
+    shown = [t for t in texts if "click me" in t]
+    assert shown, texts  # the card's words are on the page ...
+    for text in shown:  # ... escaped: "\[click me\]\(https\:…", "\$x^2\$", "\:red\[…"
+        assert not markup(text), text
+    at.file_uploader(key="upload").set_value(
+        [(f"{HOSTILE_MARKUP}.pkl", b"\x80\x04K\x01.", "application/octet-stream")]).run()
+    errors = [e.value for e in at.error]
+    assert errors and any("click me" in e for e in errors), errors
+    assert not any(markup(e) for e in errors), errors
+
+
+def markup(text: str) -> list[str]:
+    """The Markdown that ``text`` would obey: a link, maths, a colour, emphasis inside the words
+    (a character a backslash escapes does not count)."""
+    bare = re.sub(r"\\.", "", text)
+    return re.findall(r"\]\(|\$|:red\[|\*\*bold", bare)
+
+
 def heatmap_payloads(at: AppTest) -> dict[str, dict]:
     """The heatmaps components' payloads by component key (featured, explorer, …)."""
     return {c.proto.id: json.loads(c.proto.json) for c in at.get("bidi_component")

@@ -252,3 +252,51 @@ def test_a_typed_minimal_pair_survives_switches_of_view_architecture_and_languag
     assert not at.exception, at.exception
     assert (at.text_input(key="paira").value, at.text_input(key="pairb").value) == typed
     assert (at.query_params.get("paira"), at.query_params.get("pairb")) == typed
+
+
+def test_interventions_show_the_clamped_units_and_the_ones_they_change_most_then_all():
+    """Readable from the back row, and no 80-MB page for a long text: each before/after heatmap
+    shows at most DEFAULT_ROWS units — the clamped and silenced ones on top, then the units the
+    intervention changes most — the same rows before and after; "all units" shows every one."""
+    import numpy as np
+
+    from app.heatmaps import DEFAULT_ROWS
+    from app.sentence import traced
+    from app.views.intervene import clamped, to_clamps
+    from app.zoo import load_model, models_dir
+
+    mid = task_id("charlm")
+    at = pick(fresh(), mid)
+    at.radio(key="view").set_value("intervene").run()
+    at.multiselect(key=f"iv_zero-{mid}").set_value([500, 7]).run()
+    assert not at.exception, at.exception
+    maps = heatmaps(at)
+    assert maps and all(len(heatmap_rows(s)) <= DEFAULT_ROWS for s in maps)
+    for gate in {s["layout"]["meta"]["gate"] for s in maps}:
+        pair = [heatmap_rows(s) for s in maps if s["layout"]["meta"]["gate"] == gate]
+        assert len(pair) == 2 and pair[0] == pair[1], gate  # before and after: the same rows
+        assert {"unit 500", "unit 7"} <= set(pair[0]), pair[0][:4]
+    model = load_model(mid, str(models_dir()))
+    text = at.text_input(key="sentence").value
+    before = traced(mid, text, model)
+    after = clamped(mid, text, "", model, tuple(to_clamps([])), (500, 7))
+    change = np.abs(after.gates(0, 0)["h"] - before.gates(0, 0)["h"]).max(axis=0)
+    change[[500, 7]] = -1  # pinned anyway: the most changed of the others must be shown too
+    h_rows = next(heatmap_rows(s) for s in maps if s["layout"]["meta"]["gate"] == "h")
+    assert f"unit {int(change.argmax())}" in h_rows
+    at.toggle(key="all_units").set_value(True).run()
+    assert all(len(heatmap_rows(s)) == model.recurrent.hidden_size for s in heatmaps(at))
+    assert at.query_params["units"] in ("all", ["all"])
+
+
+@pytest.mark.parametrize("task, a, b", [("anbn", "the movie", "x"), ("sunspots", "1 2 3", "1 two 3")])
+def test_a_minimal_pair_the_model_cannot_read_says_why_and_keeps_the_boxes(task, a, b):
+    at = pick(fresh(), task_id(task))
+    at.radio(key="view").set_value("pairs").run()
+    at.text_input(key="paira").set_value(a).run()
+    at.text_input(key="pairb").set_value(b).run()
+    assert not at.exception, at.exception
+    said = " ".join(i.value for i in at.info)
+    assert "sentence A" in said if task == "anbn" else "sentence B" in said, said
+    assert not heatmaps(at)  # nothing drawn from unknown tokens
+    assert (at.text_input(key="paira").value, at.text_input(key="pairb").value) == (a, b)

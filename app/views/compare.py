@@ -13,6 +13,7 @@ import streamlit as st
 import cells
 from app import charts, heatmaps, presentation, zoo
 from app.i18n import SYMBOLS, arch_name, chart_words, model_metrics
+from app.labels import markdown_safe
 from app.payload import sequence_id, tokens_only_payload
 from app.presentation import controls_container, presenting
 from app.sentence import sentence_ui, traced
@@ -163,6 +164,6 @@ def render(model: cells.Model, L: dict) -> None:
     cols = st.columns(len(models))  # below the charts: the first screen shows the first row of them
     for col, m in zip(cols, models, strict=True):
         col.markdown(f"**{arch_name(L, zoo.arch_of(m.card))}** — "
-                     f"{model_metrics(L, m.id, m.card.metric_summary)}")
+                     f"{markdown_safe(model_metrics(L, m.id, m.card.metric_summary))}")
     with st.expander(L["how_to_read"]):
         st.markdown(V["how"])

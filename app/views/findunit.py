@@ -12,6 +12,7 @@ import streamlit as st
 import cells
 from app import charts, presentation
 from app.i18n import chart_words, notable_text, task_name
+from app.labels import markdown_safe
 from app.presentation import controls_container, presenting
 from app.sentence import sentence_ui
 from cells import probe, tasks
@@ -82,7 +83,7 @@ def render(model: cells.Model, L: dict) -> None:
     if notable:
         st.caption(V["card_says"] + " " + " · ".join(
             V["notable"].format(unit=words["unit"].format(unit=n.unit),
-                                what=notable_text(L, model.id, n.unit, n.what))
+                                what=markdown_safe(notable_text(L, model.id, n.unit, n.what)))
             for n in notable))
     with st.expander(L["how_to_read"]):
         st.markdown(V["how"])

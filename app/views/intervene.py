@@ -7,12 +7,13 @@ import numpy as np
 import streamlit as st
 
 import cells
-from app import charts, presentation, urlstate
+from app import charts, heatmaps, presentation, urlstate
 from app.i18n import arch_name, chart_words, label_name
 from app.iv_link import link_value, parse_link, value_range  # noqa: F401  (parse_link: the link's reader)
 from app.payload import next_token_probability
 from app.presentation import controls_container, presenting
 from app.sentence import sentence_ui
+from app.units_ui import all_units_ui
 from cells.intervene import CLAMPABLE, Clamp, trace_clamped
 from cells.registry import SPECS
 
@@ -139,15 +140,23 @@ def render(model: cells.Model, L: dict) -> None:
     gates = list(rec.gate_names)
     if present:  # the gate clamped first (else the hidden state), before and after
         gates = [next((c["gate"] for c in clamps if c["gate"] in gates), gates[-1])]
-    height = presentation.chart_height(OUTPUTS_HEIGHT + 40 * len(clamps), 280)
+    with controls_container(L) if present else st.container():
+        all_units = all_units_ui(L, rec.hidden_size, V["all_units_help"])
+    font = presentation.font_size()
+    limit, height = heatmaps.rows_and_height(
+        presentation.chart_height(OUTPUTS_HEIGHT + 40 * len(clamps), 280), font, present, all_units)
+    # pinned on top: the units the user clamped or silenced, then the card's notable ones
+    chosen = [u for c in clamps for u in c["units"] or ()] + list(zero) + model.card.notable_in()
     for gate in gates:
+        was, now = before.gates(0, 0)[gate], after.gates(0, 0)[gate]  # (T, H) each
+        units = heatmaps.shown_units(list(range(rec.hidden_size)), was, chosen, limit,
+                                     score=np.abs(now - was).max(axis=0) if len(was) else None)
         cols = st.columns(2)
-        for col, tr, label in ((cols[0], before, V["before"]), (cols[1], after, V["after"])):
-            fig = charts.heatmap_figure(tr.gates(0, 0)[gate], tr.tokens, gate, 0, height=height,
+        for col, values, label in ((cols[0], was, V["before"]), (cols[1], now, V["after"])):
+            fig = charts.heatmap_figure(values, before.tokens, gate, 0, units, height=height,
                                         title=f"{L['gate_titles'][gate]} — {label}",
                                         words=chart_words(L), kind=rec.spec.kind(gate),
-                                        font_size=presentation.font_size(),
-                                        width=presentation.content_width(0.5))
+                                        font_size=font, width=presentation.content_width(0.5))
             fig.update_layout(shapes=[])  # no cursor: this view compares whole runs
             col.plotly_chart(fig, key=f"iv-{gate}-{label}", theme=None, config={"displaylogo": False})
     if not present:

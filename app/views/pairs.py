@@ -10,9 +10,10 @@ import streamlit as st
 import cells
 from app import charts, heatmaps, presentation, urlstate
 from app.i18n import chart_words, label_name
+from app.labels import markdown_safe
 from app.payload import sequence_id, tokens_only_payload
 from app.presentation import controls_container, presenting
-from app.sentence import MAX_TOKENS, tokens_of, traced
+from app.sentence import MAX_TOKENS, cannot_read, tokens_of, traced
 from app.stepper import anchor_step, synced_stepper
 from app.units_ui import all_units_ui
 
@@ -116,6 +117,11 @@ def render(model: cells.Model, L: dict) -> None:
     if max(len(tok_a), len(tok_b)) > MAX_TOKENS:
         st.warning(V["too_long"].format(limit=MAX_TOKENS))
         return
+    for which, text in (("A", text_a), ("B", text_b)):
+        reason = cannot_read(model, text)  # prose into aⁿbⁿ, words into the sunspot model
+        if reason is not None:
+            st.info(V["unreadable"][reason.why].format(which=which, piece=markdown_safe(reason.piece)))
+            return
     ta, tb = traced(model.id, text_a, model), traced(model.id, text_b, model)
     matched = alignment(ta.tokens, tb.tokens)  # the two sentences' token positions, aligned
     tokens = pair_tokens(ta.tokens, tb.tokens, matched)
@@ -126,7 +132,7 @@ def render(model: cells.Model, L: dict) -> None:
     card = model.card
     verdict = ta.outputs is not None and card.head_kind == "classes" and card.head.activation == "softmax"
     if verdict:
-        labels = [label_name(L, lab) for lab in card.output_labels]
+        labels = [markdown_safe(label_name(L, lab)) for lab in card.output_labels]
         last_a, last_b = ta.outputs[-1], tb.outputs[-1]
         st.markdown(V["verdicts"].format(
             a=", ".join(f"{lab} {p:.2f}" for lab, p in zip(labels, last_a, strict=True)),
@@ -135,8 +141,9 @@ def render(model: cells.Model, L: dict) -> None:
     columns = 2
     if present:  # one gate, as large as the projector allows; the others in the controls
         with controls_container(L):
-            gates = [st.radio(V["gate"], gates, key="pair_gate", index=len(gates) - 1,
-                              format_func=L["gate_titles"].get)]
+            if st.session_state.get("pair_gate") not in gates:  # a lesson's stop may set it
+                st.session_state["pair_gate"] = gates[-1]
+            gates = [st.radio(V["gate"], gates, key="pair_gate", format_func=L["gate_titles"].get)]
         columns = 1
     cols = st.columns(columns)
     with controls_container(L) if present else st.container():
