@@ -272,6 +272,7 @@ def test_interventions_show_the_clamped_units_and_the_ones_they_change_most_then
     assert not at.exception, at.exception
     maps = heatmaps(at)
     assert maps and all(len(heatmap_rows(s)) <= DEFAULT_ROWS for s in maps)
+    assert not any(s["layout"].get("shapes") for s in maps)  # whole runs compared: no step cursor
     for gate in {s["layout"]["meta"]["gate"] for s in maps}:
         pair = [heatmap_rows(s) for s in maps if s["layout"]["meta"]["gate"] == gate]
         assert len(pair) == 2 and pair[0] == pair[1], gate  # before and after: the same rows

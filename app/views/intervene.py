@@ -157,7 +157,7 @@ def render(model: cells.Model, L: dict) -> None:
                                         title=f"{L['gate_titles'][gate]} — {label}",
                                         words=chart_words(L), kind=rec.spec.kind(gate),
                                         font_size=font, width=presentation.content_width(0.5))
-            fig.update_layout(shapes=[])  # no cursor: this view compares whole runs
+            fig.layout.shapes = ()  # no cursor: whole runs compared (update_layout(shapes=[]) keeps it)
             col.plotly_chart(fig, key=f"iv-{gate}-{label}", theme=None, config={"displaylogo": False})
     if not present:
         with st.expander(L["how_to_read"]):
