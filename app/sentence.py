@@ -111,8 +111,10 @@ def keep_or_restore(model: cells.Model, samples: list[str], L: dict) -> None:
         if cannot_read(model, text) is None:
             return
         state[KEPT] = kept = text
-        state[STAND_IN] = samples[0] if samples else ""
-        set_text(state[STAND_IN])
+    own = samples[0] if samples else ""
+    if state.get(STAND_IN) != own:  # this model's own example, not the last model's
+        state[STAND_IN] = own
+        set_text(own)
     reason = cannot_read(model, kept)
     if reason is not None:
         st.info(L["sentence_kept"][reason.why].format(piece=markdown_safe(reason.piece),

@@ -337,6 +337,22 @@ def test_a_formal_language_model_keeps_prose_aside_and_a_word_model_gets_it_back
     assert at.text_input(key="sentence").value == text and not at.info
 
 
+def test_a_second_model_that_cannot_read_the_kept_sentence_shows_its_own_example():
+    """Prose kept aside on aⁿbⁿ, then the sunspot model (which cannot read it either): the box
+    shows the sunspot model's example, not aⁿbⁿ's read as numbers; the prose comes back after."""
+    text = "the movie was good"
+    at = pick(fresh(), "sentiment-lstm")
+    at.text_input(key="sentence").set_value(text).run()
+    pick(at, "anbn-lstm")
+    assert at.text_input(key="sentence").value == CARDS["anbn-lstm"]["samples"][0]
+    pick(at, "sunspots-lstm")
+    assert at.text_input(key="sentence").value == CARDS["sunspots-lstm"]["samples"][0]
+    message = " ".join(i.value for i in at.info)
+    assert "reads numbers" in message and "kept" in message, message
+    pick(at, "charlm-lstm")
+    assert at.text_input(key="sentence").value == text and not at.info
+
+
 def test_spaces_alone_are_named_when_a_model_cannot_read_them():
     at = pick(fresh(), "anbn-lstm")
     at.text_input(key="sentence").set_value("   ").run()
