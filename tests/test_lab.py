@@ -301,3 +301,15 @@ def test_a_minimal_pair_the_model_cannot_read_says_why_and_keeps_the_boxes(task,
     assert "sentence A" in said if task == "anbn" else "sentence B" in said, said
     assert not heatmaps(at)  # nothing drawn from unknown tokens
     assert (at.text_input(key="paira").value, at.text_input(key="pairb").value) == (a, b)
+
+
+@pytest.mark.parametrize("task", sorted({c["task"] for c in CARDS.values()}))
+def test_minimal_pairs_open_on_a_pair_every_task_can_read(task):
+    """Every task's models open the view on a pair of their own (not two empty boxes), drawn."""
+    from app.views.pairs import DEFAULT_PAIRS
+
+    at = pick(fresh(), task_id(task, "gru"))
+    at.radio(key="view").set_value("pairs").run()
+    assert not at.exception, at.exception
+    assert (at.text_input(key="paira").value, at.text_input(key="pairb").value) == DEFAULT_PAIRS[task]
+    assert heatmaps(at) and not at.info, [i.value for i in at.info]

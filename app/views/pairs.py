@@ -21,6 +21,11 @@ DEFAULT_PAIRS = {
     "sentiment": ("the movie was good .", "the movie was not good ."),
     "agreement": ("The dog that the cat chased", "The dogs that the cat chased"),
     "charlm": ("The dog that she kept was", "The dogs that she kept were"),
+    "anbn": ("$aaabbb", "$aaabbbb"),  # one b too many: where the counter goes below zero
+    "anbncn": ("$aaabbbccc", "$aaabbbcccc"),
+    "names": ("Rossi", "Ross"),  # Italian, then (a letter less) Spanish
+    "sunspots": ("44.3, 63.9, 69, 77.8, 64.9, 35.7, 21.2, 11.1, 5.7, 8.7",
+                 "44.3, 63.9, 69, 177.8, 64.9, 35.7, 21.2, 11.1, 5.7, 8.7"),  # one year's value
 }
 
 
@@ -112,7 +117,7 @@ def render(model: cells.Model, L: dict) -> None:
         text_a, text_b = pair_ui(model, L)
     tok_a, tok_b = tokens_of(model.id, text_a, model), tokens_of(model.id, text_b, model)
     if not tok_a or not tok_b:
-        st.info(L["empty"])
+        st.info(V["empty"])
         return
     if max(len(tok_a), len(tok_b)) > MAX_TOKENS:
         st.warning(V["too_long"].format(limit=MAX_TOKENS))
