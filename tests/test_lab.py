@@ -155,6 +155,20 @@ def test_the_gradient_view_names_what_a_character_model_predicts():
     assert "“␣”" in note  # after "stormy" the models expect a space, shown as a visible mark
 
 
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_gradient_view_says_a_value_model_predicts_a_value_not_a_logit(lang):
+    """A value head has no logit and no label: the note says it is the predicted value, in the
+    page's language (it read "the logit of what each model predicts there: LSTM: “next␣value”")."""
+    at = pick(fresh(), task_id("sunspots"))
+    if lang == "zh":
+        at.radio(key="lang").set_value("zh").run()
+    at.radio(key="view").set_value("gradients").run()
+    assert not at.exception, at.exception
+    notes = " ".join(c.value for c in at.caption)
+    assert "next␣value" not in notes and "logit" not in notes and "对数概率" not in notes, notes
+    assert ("predicted next value" if lang == "en" else "预测的下一个值") in notes, notes
+
+
 def test_a_minimal_pair_made_by_an_insertion_is_aligned_with_a_gap():
     """Regression: "the film was good" / "the film was not good" compared "good" with "not" and
     "." with "good"; the inserted word now faces a gap and the rest lines up."""

@@ -58,7 +58,10 @@ def render(model: cells.Model, L: dict) -> None:
         if output is not None:
             notes.append(f"{name}: {predicted_label(L, m, output)}")
     no_rnn = all(SPECS[m.recurrent.cell].sigmoid_gates for m in models)  # no gateless (plain) RNN
-    captions = [V["target_note"] + " " + " · ".join(notes)] if notes else []
+    if model.card.head_kind == "value":  # no logit, no label: the value the head predicts
+        captions = [V["target_note_value"]] if notes else []
+    else:
+        captions = [V["target_note"] + " " + " · ".join(notes)] if notes else []
     captions += [V["no_rnn"]] if no_rnn else []
     fig = charts.lines_figure(series, trace.tokens[: step + 1], V["chart"].format(step=step),
                               V["y"], log=True, mark=step, words=chart_words(L),
