@@ -352,6 +352,8 @@ def lines_figure(
         xaxis=x_ticks(x, tokens, font_size, width - 4 * font_size),
         yaxis=dict(title=y_title, type="log" if log else "linear",
                    **log_ticks(list(series.values())) if log else {}),
+        # shown for one line too (Plotly hides a lone trace's legend): its name says what it is
+        showlegend=True,
         legend=dict(orientation="h", y=1.0, yanchor="bottom", x=1, xanchor="right"),
         shapes=[cursor_shape(mark)] if mark is not None else [],
         meta={"gatescope": "lines"},

@@ -327,3 +327,13 @@ def test_minimal_pairs_open_on_a_pair_every_task_can_read(task):
     assert not at.exception, at.exception
     assert (at.text_input(key="paira").value, at.text_input(key="pairb").value) == DEFAULT_PAIRS[task]
     assert heatmaps(at) and not at.info, [i.value for i in at.info]
+
+
+def test_the_interventions_output_chart_names_its_one_line_before_any_clamp():
+    """Before any intervention the outputs chart has one line (P of the next character): its
+    legend must still say what it is (Plotly hides a lone trace's legend by default)."""
+    at = pick(fresh(), task_id("charlm"))
+    at.radio(key="view").set_value("intervene").run()
+    outputs = next(s for s in specs(at) if s["layout"].get("meta", {}).get("gatescope") == "lines")
+    assert len(outputs["data"]) == 1 and outputs["layout"].get("showlegend") is True
+    assert "next" in outputs["data"][0]["name"], outputs["data"][0]["name"]
