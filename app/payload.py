@@ -63,9 +63,10 @@ def output_payload(trace: Trace, card: Card | None, text: dict) -> dict | None:
             "probs": rounded(np.take_along_axis(out, top, axis=1)),
             "note": note,
         }
+    independent = card.head.activation == "sigmoid"  # one probability per label, not a share
     return {
         "kind": "classes",
-        "title": text["output_classes"],
+        "title": text["output_independent" if independent else "output_classes"],
         "labels": labels,
         "probs": rounded(out),
         "note": note,

@@ -448,3 +448,15 @@ def test_presenting_fills_a_taller_screen():
         [featured] = [p for p in heatmap_payloads(at).values() if len(p["panels"]) == 1]
         heights[reported] = featured["max_height"]
     assert heights[None] == heights[600] and heights[900] == heights[None] + 900 - 720, heights
+
+
+@pytest.mark.parametrize("model_id, independent", [("anbn-gru", True), ("sentiment-lstm", False)])
+def test_the_output_panel_calls_sigmoid_outputs_independent_not_class_probabilities(model_id, independent):
+    """aⁿbⁿ's head says, per symbol, whether it may come next (a 0.999 and a 0.030 need not add up
+    to 1): its panel must not call them class probabilities; a softmax head's are."""
+    at = pick(fresh(), model_id)
+    step = next(json.loads(c.proto.json) for c in at.get("bidi_component")
+                if c.proto.component_name == "gatescope_stepper")
+    assert step["out"]["kind"] == "classes"
+    assert (step["out"]["title"] == "Class probabilities") is not independent, step["out"]["title"]
+    assert ("on its own" in step["out"]["title"]) is independent, step["out"]["title"]
