@@ -357,13 +357,18 @@ function stepper(component) {
     } else {
       const labels = o.kind === "topk" ? o.labels[t] : o.labels, probs = o.probs[t];  // top-k: per step
       const table = el("table");
-      for (let k = 0; k < probs.length; k++) {
+      // presenting, many classes (ten languages) in two columns, read downwards: all of them in
+      // the projector's 720 px
+      const cols = data.present && probs.length > 6 ? 2 : 1, rows = Math.ceil(probs.length / cols);
+      for (let r = 0; r < rows; r++) {
         const tr = el("tr");
-        tr.appendChild(el("td", "", visible(labels[k])));
-        const td = el("td");
-        const bar = el("span", "gs-bar"); bar.style.width = `${Math.round(probs[k] * 120)}px`;
-        td.append(bar, document.createTextNode(probs[k].toFixed(3)));
-        tr.appendChild(td);
+        for (let k = r; k < probs.length && k < r + cols * rows; k += rows) {
+          tr.appendChild(el("td", "", visible(labels[k])));
+          const td = el("td");
+          const bar = el("span", "gs-bar"); bar.style.width = `${Math.round(probs[k] * 120)}px`;
+          td.append(bar, document.createTextNode(probs[k].toFixed(3)));
+          tr.appendChild(td);
+        }
         table.appendChild(tr);
       }
       outPanel.appendChild(table);

@@ -145,6 +145,26 @@ def test_presentation_fits_the_projector(page, view):
     assert page.locator(".st-key-gs-present-bar").bounding_box()["y"] < 60
 
 
+ONE_PER_TASK = sorted({c["task"]: m for m, c in sorted(shipped_cards().items())
+                       if not c["architecture"]["bidirectional"]}.values())
+
+
+@pytest.mark.parametrize("model", ONE_PER_TASK)
+def test_presentation_fits_the_projector_on_every_task(page, model):
+    """Every task's explorer presents in 720 px: ten surnames' languages (two columns of classes),
+    a value model's prediction, aⁿbⁿ's symbols; the step panel's output is within the screen."""
+    page.goto(f"{page.base}/?view=explorer&present=1&model={model}")
+    wait_idle(page)
+    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot .main-svg').length > 0",
+                           timeout=90_000)
+    page.wait_for_timeout(800)
+    wait_idle(page)
+    m = check_screen(page, f"explorer-present-{model}", 20)
+    assert m["scrollHeight"] <= m["clientHeight"] + 4, (model, "presentation scrolls", m["scrollHeight"])
+    out = page.locator("[data-testid=gs-outputs]").bounding_box()
+    assert out is not None and out["y"] + out["height"] <= 720 + 2, (model, out)
+
+
 LONG_SENTENCE = ("the film that my friends recommended so warmly last summer was not good at all and "
                  "the ending was worse")
 
