@@ -91,6 +91,25 @@ def tick_every(labels: list[str], font_size: int = FONT, width: int = WIDTH) -> 
     return max(1, fit, math.ceil(len(labels) / MAX_TICK_LABELS))
 
 
+NO_LINE_START = "，。、：；！？）》」』】…,.:;!?)"  # punctuation that closes: never first on a line
+NO_LINE_END = "（《「『【("  # punctuation that opens: never last on a line
+
+
+def _wide(ch: str) -> bool:
+    return unicodedata.east_asian_width(ch) in ("W", "F")
+
+
+def _last_break(line: str) -> int:
+    """Where ``line`` may be broken last (0: nowhere): at a space, or beside a wide (CJK)
+    character, which may end or start a line; never inside a Latin word."""
+    for i in range(len(line) - 1, 0, -1):
+        if line[i] in NO_LINE_START or line[i - 1] in NO_LINE_END:
+            continue
+        if line[i] == " " or _wide(line[i]) or _wide(line[i - 1]):
+            return i
+    return 0
+
+
 def wrap_title(text: str, font_size: int, width: int) -> tuple[str, int]:
     """(escaped title with <br> line breaks, number of lines) so that no line is wider than
     ``width`` px at ``font_size``: a title is wrapped, never clipped. Breaks at a space when the
@@ -99,11 +118,11 @@ def wrap_title(text: str, font_size: int, width: int) -> tuple[str, int]:
     lines, line = [], ""
     for ch in text:
         if text_em(line + ch) > limit and line.strip():
-            cut = line.rfind(" ")
-            if cut > 0 and ch != " ":
+            cut = _last_break(line) if ch != " " else len(line)
+            if cut > 0:
                 lines.append(line[:cut])
-                line = line[cut + 1:]
-            else:
+                line = line[cut:].lstrip(" ")
+            else:  # one long word: cut it
                 lines.append(line)
                 line = ""
             if ch == " ":
@@ -118,7 +137,9 @@ def readable(fig: go.Figure, title: str, font_size: int = FONT, width: int = WID
     """Readable text on a figure: every text at ``font_size`` (title a little larger), the title
     wrapped to ``width`` and the top margin grown to hold it (plus ``top`` px, e.g. a legend)."""
     title_size = font_size + 2
-    text, lines = wrap_title(title, title_size, width - 20)
+    # the title starts at the left margin (Plotly anchors it there), so it has the rest of the width
+    left = fig.layout.margin.l if fig.layout.margin.l is not None else 80
+    text, lines = wrap_title(title, title_size, width - left - 20)
     fig.update_layout(
         font=dict(size=font_size),
         # at the top of the figure; Plotly lifts a title of several lines by about one line above

@@ -460,3 +460,21 @@ def test_the_output_panel_calls_sigmoid_outputs_independent_not_class_probabilit
     assert step["out"]["kind"] == "classes"
     assert (step["out"]["title"] == "Class probabilities") is not independent, step["out"]["title"]
     assert ("on its own" in step["out"]["title"]) is independent, step["out"]["title"]
+
+
+@pytest.mark.parametrize("title", [
+    "更新门 z（PyTorch 写法：保留旧状态的比例）：几乎关闭与几乎打开的步数占比",
+    "update gate z (PyTorch convention: share of the old state kept): steps nearly closed and open",
+    "B − A：候选值 n（h̃） — 颜色范围 ±2",
+])
+@pytest.mark.parametrize("width", [240, 420, 600])
+def test_a_title_wraps_within_its_width_at_a_break_a_reader_expects(title, width):
+    from app.charts import NO_LINE_START, text_em, wrap_title
+
+    text, n = wrap_title(title, 22, width)
+    lines = text.split("<br>")
+    assert len(lines) == n and "".join(lines).replace(" ", "") == title.replace(" ", "")
+    assert all(text_em(line) * 22 <= width for line in lines), lines
+    assert not any(line[0] in NO_LINE_START for line in lines[1:]), lines
+    words = set(re.findall(r"[A-Za-z]+", title))  # a Latin word is never cut
+    assert all(w in words for line in lines for w in re.findall(r"[A-Za-z]+", line)), lines

@@ -327,3 +327,24 @@ def test_the_cell_diagram_fits_the_stepper_at_1280x720(page, present, query):
         main = page.evaluate("() => { const m = document.querySelector('[data-testid=stMain]');"
                              " return [m.scrollHeight, m.clientHeight]; }")
         assert main[0] <= main[1] + 4, (name, "presentation scrolls", main)
+
+
+@pytest.mark.parametrize("query, gate", [
+    ("model=names-gru&view=saturation&present=1&lang=zh", "更新门 z"),
+    ("model=agreement-sgru&view=saturation&present=1&lang=zh", None),
+    ("model=agreement-sgru&view=pairs&lang=zh", None),
+])
+def test_long_chinese_titles_wrap_inside_their_charts(page, query, gate):
+    """The update gate's title in Chinese ("更新门 z（PyTorch 写法：保留旧状态的比例）：…") ran
+    40 px past its chart: a title starts at the chart's left margin and wraps in what is left."""
+    page.goto(f"{page.base}/?{query}")
+    wait_idle(page)
+    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot .main-svg').length > 0",
+                           timeout=90_000)
+    if gate:
+        page.locator("[data-testid=stMain] label").filter(has_text=gate).first.click()
+        page.wait_for_timeout(500)
+        wait_idle(page)
+    page.wait_for_timeout(800)
+    name = "titles-" + query.replace("&", "-").replace("=", "-")
+    check_screen(page, name, 20 if "present" in query else 14)
