@@ -337,3 +337,12 @@ def test_the_interventions_output_chart_names_its_one_line_before_any_clamp():
     outputs = next(s for s in specs(at) if s["layout"].get("meta", {}).get("gatescope") == "lines")
     assert len(outputs["data"]) == 1 and outputs["layout"].get("showlegend") is True
     assert "next" in outputs["data"][0]["name"], outputs["data"][0]["name"]
+
+
+def test_a_plain_rnn_says_it_has_no_gate_to_clamp_not_that_nothing_is_clamped_yet():
+    """Regression: the RNN's interventions said "No intervention yet" twice (a caption and a box)."""
+    at = pick(fresh(), task_id("charlm", "rnn"))
+    at.radio(key="view").set_value("intervene").run()
+    said = [c.value for c in at.caption] + [i.value for i in at.info]
+    assert sum("No intervention yet" in x for x in said) == 1, said
+    assert any("no gate to clamp" in x for x in said), said

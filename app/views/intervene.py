@@ -71,8 +71,8 @@ def editor_ui(model: cells.Model, steps: int, L: dict) -> list[dict]:
         st.session_state.pop("iv_gate", None)
     hidden = model.recurrent.hidden_size
     st.session_state["iv_units"] = [u for u in st.session_state.get("iv_units", []) if u < hidden]
-    if not gates:
-        st.caption(V["none"])
+    if not gates:  # a plain RNN: nothing to clamp, units to silence
+        st.caption(V["no_gates"])
         return clamps
 
     def add(items: list[tuple[str, float]], units=None, span=None) -> None:
