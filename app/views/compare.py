@@ -53,9 +53,6 @@ def siblings(model: cells.Model) -> list[cells.Model]:
 
 STEPPER_HEIGHT = 190  # px: the token strip and the buttons, presenting
 HEADING_HEIGHT = 48  # px: a role's heading, presenting
-# px: a chart's title starts after its y axis's unit labels (about 60 px) and wraps in what is left;
-# charts.readable already keeps 20 px of that free
-TITLE_INSET = 40
 COLUMN_GAP = 16  # px: Streamlit's gap between columns
 
 
@@ -81,7 +78,7 @@ def row_figures(L: dict, drawn: list[tuple[cells.Model, cells.Trace, str, np.nda
     """One row's heatmaps, one per (model, trace, gate, values (T, H), units shown), each ``width``
     px wide: titled as ``named_title`` where every title of the row stays on one line, else as
     ``short_title`` — narrow columns keep their titles short and their plots high. A title starts
-    after the y axis's labels and wraps in what is left of the column."""
+    after the y axis's labels and wraps in what is left of the column (``charts.readable``)."""
     for form in (named_title, short_title):
         figures = []
         for m, tr, name, values, units in drawn:
@@ -92,7 +89,7 @@ def row_figures(L: dict, drawn: list[tuple[cells.Model, cells.Trace, str, np.nda
             # the title as heatmap_figure wrote it (with its colour range, if any), wrapped again;
             # these titles have spaces, so every line break stands for one
             written = html.unescape(fig.layout.title.text.replace("<br>", " "))
-            figures.append(charts.readable(fig, written, font, width - COLUMN_GAP - TITLE_INSET))
+            figures.append(charts.readable(fig, written, font, width - COLUMN_GAP))
         if not any("<br>" in fig.layout.title.text for fig in figures):
             break
     return figures
