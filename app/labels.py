@@ -43,3 +43,8 @@ def markdown_safe(text: str) -> str:
     emphasis comes of it."""
     shown = " ".join(visible(part) for part in text.split(" "))  # spaces stay spaces
     return "".join("\\" + ch if ch in string.punctuation else ch for ch in shown)
+
+
+def signed(value: float, digits: int) -> str:
+    """A signed number as the page writes it: "+0.91", "−1.00" (a minus sign, not a hyphen)."""
+    return f"{value:+.{digits}f}".replace("-", "\u2212")

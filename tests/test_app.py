@@ -478,3 +478,10 @@ def test_a_title_wraps_within_its_width_at_a_break_a_reader_expects(title, width
     assert not any(line[0] in NO_LINE_START for line in lines[1:]), lines
     words = set(re.findall(r"[A-Za-z]+", title))  # a Latin word is never cut
     assert all(w in words for line in lines for w in re.findall(r"[A-Za-z]+", line)), lines
+
+
+def test_signed_numbers_use_a_minus_sign_not_a_hyphen():
+    from app.labels import signed
+
+    assert signed(-1.0, 2) == "\u22121.00" and signed(0.5, 3) == "+0.500"
+    assert signed(-0.0004, 3) == "\u22120.000"

@@ -99,7 +99,8 @@ def test_find_the_unit_jumps_to_the_explorer():
     at = pick(fresh(), mid)
     at.radio(key="view").set_value("findunit").run()
     label = at.button(key="fu_show").label
-    assert "r = +1.00" in label or "r = -1.00" in label or "r = +0.9" in label or "r = −" in label
+    assert "r = +1.00" in label or "r = +0.9" in label or "r = −" in label, label
+    assert "-" not in label.split("r = ")[1], label  # a minus sign, not a hyphen
     at.button(key="fu_show").click().run()
     assert at.radio(key="view").value == "explorer"
     unit = at.selectbox(key=f"unit-{mid}").value

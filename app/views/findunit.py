@@ -12,7 +12,7 @@ import streamlit as st
 import cells
 from app import charts, presentation
 from app.i18n import chart_words, notable_text, task_name
-from app.labels import markdown_safe
+from app.labels import markdown_safe, signed
 from app.presentation import controls_container, presenting
 from app.sentence import sentence_ui
 from cells import probe, tasks
@@ -62,7 +62,7 @@ def render(model: cells.Model, L: dict) -> None:
         return
     rows = ranking(trace, target, 0, 0)
     gate, unit, score, corr = rows[0]
-    st.button(V["show"].format(gate=L["gate_titles"][gate], unit=unit, r=corr), key="fu_show",
+    st.button(V["show"].format(gate=L["gate_titles"][gate], unit=unit, r=signed(corr, 2)), key="fu_show",
               on_click=show_in_explorer, args=(model.id, model.recurrent.cell, gate, unit),
               type="primary")
     values = trace.gates(0, 0)[gate][:, unit]
@@ -77,7 +77,7 @@ def render(model: cells.Model, L: dict) -> None:
     if present:  # the projector shows the chart; the table is one click away in the page
         return
     st.markdown(f"**{V['table']}**")
-    st.table([{V["cols"][0]: L["gate_titles"][g], V["cols"][1]: u, V["cols"][2]: f"{r:+.3f}"}
+    st.table([{V["cols"][0]: L["gate_titles"][g], V["cols"][1]: u, V["cols"][2]: signed(r, 3)}
               for g, u, _, r in rows[:TOP]])
     notable = [n for n in model.card.notable_units if n.what]
     if notable:

@@ -25,6 +25,7 @@ import streamlit as st
 import cells
 from app import charts, presentation
 from app.i18n import arch_name, chart_words, task_name
+from app.labels import signed
 from app.live_chart_ui import live_chart_ui
 from app.views.findunit import ranking
 from app.views.saturation import scatter_figure
@@ -411,7 +412,7 @@ def timelapse_ui(s: jobs.Status, L: dict) -> None:
         target = variables[0].extract(trace.tokens)
         rows = ranking(trace, target, 0, 0)[:TOP] if np.ptp(target) > 0 else []
         left.markdown(f"**{V['ranking'].format(variable=var_name)}**")
-        left.table([{V["cols"][0]: L["gate_titles"][g], V["cols"][1]: u, V["cols"][2]: f"{r:+.3f}"}
+        left.table([{V["cols"][0]: L["gate_titles"][g], V["cols"][1]: u, V["cols"][2]: signed(r, 3)}
                     for g, u, _, r in rows])
     heldout = {job_name(L, s.settings): s.heldout}
     left.plotly_chart(heldout_figure(heldout, V["heldout_chart"], V["step_axis"],
