@@ -77,9 +77,10 @@ def content_width(columns: float = 1.0, present: bool | None = None) -> int:
 
 
 def chart_height(reserved: int, normal: int) -> int:
-    """The height of a view's main chart: when presenting, what is left of the screen (720 px, or
-    the taller one the browser reported: ``app.screen``) after the bar, an open lesson's panel and
-    ``reserved`` px of the view's other rows; else ``normal``."""
+    """The height of a view's main chart: when presenting, what is left of the screen after the
+    bar, an open lesson's panel and ``reserved`` px of the view's other rows; else ``normal``. The
+    screen is 720 px (a projector) while ``app.screen`` does not report the browser's own
+    (``screen.REPORT``), so a taller screen keeps the 720-px layout."""
     if not presenting():
         return normal
     return max(220, screen.screen_height() - BAR_HEIGHT - lesson_room() - reserved - 12)
