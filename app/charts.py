@@ -76,9 +76,14 @@ def step_labels(tokens: list[str]) -> list[str]:
     return [f"{t} ‹{plotly_safe(tok)}›" for t, tok in enumerate(tokens)]
 
 
+def _wide(ch: str) -> bool:
+    """A wide (CJK) character: 1 em, and a line may break beside it."""
+    return unicodedata.east_asian_width(ch) in ("W", "F")
+
+
 def text_em(text: str) -> float:
     """Rough width of ``text`` in em of a sans-serif font: wide (CJK) characters 1 em, others ~0.6."""
-    return sum(1.0 if unicodedata.east_asian_width(ch) in ("W", "F") else 0.6 for ch in text)
+    return sum(1.0 if _wide(ch) else 0.6 for ch in text)
 
 
 def tick_every(labels: list[str], font_size: int = FONT, width: int = WIDTH) -> int:
@@ -93,10 +98,6 @@ def tick_every(labels: list[str], font_size: int = FONT, width: int = WIDTH) -> 
 
 NO_LINE_START = "，。、：；！？）》」』】…,.:;!?)"  # punctuation that closes: never first on a line
 NO_LINE_END = "（《「『【("  # punctuation that opens: never last on a line
-
-
-def _wide(ch: str) -> bool:
-    return unicodedata.east_asian_width(ch) in ("W", "F")
 
 
 def _last_break(line: str) -> int:

@@ -362,7 +362,7 @@ function stepper(component) {
       const cols = data.present && probs.length > 6 ? 2 : 1, rows = Math.ceil(probs.length / cols);
       for (let r = 0; r < rows; r++) {
         const tr = el("tr");
-        for (let k = r; k < probs.length && k < r + cols * rows; k += rows) {
+        for (let k = r; k < probs.length; k += rows) {  // one row: a class per column
           tr.appendChild(el("td", "", visible(labels[k])));
           const td = el("td");
           const bar = el("span", "gs-bar"); bar.style.width = `${Math.round(probs[k] * 120)}px`;

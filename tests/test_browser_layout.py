@@ -70,7 +70,12 @@ MISSING_GLYPHS = """([chars, font]) => {
 def open_view(pg: Page, base: str, view: str, present: bool, text: str | None = None) -> None:
     model = f"&model={MODEL[view]}" if view in MODEL else ""
     sentence = f"&text={quote(text)}" if text is not None else ""
-    pg.goto(f"{base}/?view={view}&present={int(present)}{model}{sentence}")
+    open_query(pg, base, f"view={view}&present={int(present)}{model}{sentence}")
+
+
+def open_query(pg: Page, base: str, query: str) -> None:
+    """Open the page with the link's ``query`` and wait until its charts are drawn and it is idle."""
+    pg.goto(f"{base}/?{query}")
     wait_idle(pg)
     pg.wait_for_function(
         "() => Array.from(document.querySelectorAll('.js-plotly-plot .main-svg')).length > 0",
@@ -153,12 +158,7 @@ ONE_PER_TASK = sorted({c["task"]: m for m, c in sorted(shipped_cards().items())
 def test_presentation_fits_the_projector_on_every_task(page, model):
     """Every task's explorer presents in 720 px: ten surnames' languages (two columns of classes),
     a value model's prediction, aⁿbⁿ's symbols; the step panel's output is within the screen."""
-    page.goto(f"{page.base}/?view=explorer&present=1&model={model}")
-    wait_idle(page)
-    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot .main-svg').length > 0",
-                           timeout=90_000)
-    page.wait_for_timeout(800)
-    wait_idle(page)
+    open_query(page, page.base, f"view=explorer&present=1&model={model}")
     m = check_screen(page, f"explorer-present-{model}", 20)
     assert m["scrollHeight"] <= m["clientHeight"] + 4, (model, "presentation scrolls", m["scrollHeight"])
     out = page.locator("[data-testid=gs-outputs]").bounding_box()
@@ -337,10 +337,7 @@ def test_the_cell_diagram_fits_the_stepper_at_1280x720(page, present, query):
 def test_long_chinese_titles_wrap_inside_their_charts(page, query, gate):
     """The update gate's title in Chinese ("更新门 z（PyTorch 写法：保留旧状态的比例）：…") ran
     40 px past its chart: a title starts at the chart's left margin and wraps in what is left."""
-    page.goto(f"{page.base}/?{query}")
-    wait_idle(page)
-    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot .main-svg').length > 0",
-                           timeout=90_000)
+    open_query(page, page.base, query)
     if gate:
         page.locator("[data-testid=stMain] label").filter(has_text=gate).first.click()
         page.wait_for_timeout(500)
