@@ -3,8 +3,10 @@ gradients and memory lifetime, interventions, saturation, find the unit; in both
 
 from __future__ import annotations
 
+import base64
 import json
 
+import numpy as np
 import pytest
 
 from tests.conftest import APP, page_views
@@ -328,6 +330,16 @@ def test_minimal_pairs_open_on_a_pair_every_task_can_read(task):
     assert not at.exception, at.exception
     assert (at.text_input(key="paira").value, at.text_input(key="pairb").value) == DEFAULT_PAIRS[task]
     assert heatmaps(at) and not at.info, [i.value for i in at.info]
+    moved = max(np.nanmax(np.abs(z_values(s))) for s in heatmaps(at))
+    assert moved > 0.05, task  # the pair moves some unit: not a chart of zeros and a gap
+
+
+def z_values(spec: dict) -> np.ndarray:
+    """A heatmap spec's z, as Plotly's JSON writes it: a typed array ({dtype, bdata}) or lists."""
+    z = spec["data"][0]["z"]
+    if isinstance(z, dict):
+        return np.frombuffer(base64.b64decode(z["bdata"]), dtype=z["dtype"]).astype(np.float64)
+    return np.array(z, dtype=np.float64)
 
 
 def test_the_interventions_output_chart_names_its_one_line_before_any_clamp():

@@ -21,9 +21,11 @@ DEFAULT_PAIRS = {
     "sentiment": ("the movie was good .", "the movie was not good ."),
     "agreement": ("The dog that the cat chased", "The dogs that the cat chased"),
     "charlm": ("The dog that she kept was", "The dogs that she kept were"),
-    "anbn": ("$aaabbb", "$aaabbbb"),  # one b too many: where the counter goes below zero
-    "anbncn": ("$aaabbbccc", "$aaabbbcccc"),
-    "names": ("Rossi", "Ross"),  # Italian, then (a letter less) Spanish
+    # each pair differs early, so that the states after the change differ (a change at the end
+    # leaves nothing to compare but its gap)
+    "anbn": ("$aaabbb", "$aaaabbb"),  # one a more: every b after it reads a counter one higher
+    "anbncn": ("$aaabbbccc", "$aaaabbbccc"),
+    "names": ("Nowak", "Novak"),  # Polish, then (one letter changed) Slovak or Croatian
     "sunspots": ("44.3, 63.9, 69, 77.8, 64.9, 35.7, 21.2, 11.1, 5.7, 8.7",
                  "44.3, 63.9, 69, 177.8, 64.9, 35.7, 21.2, 11.1, 5.7, 8.7"),  # one year's value
 }
