@@ -14,6 +14,7 @@ import streamlit as st
 
 from app import lessons, presentation, urlstate, zoo
 from app.charts import PRESENT_FONT, text_em
+from app.expanders import lazy_expander
 
 CURRENT = "_lesson"  # {"id": lesson id, "stop": k} while a lesson is open
 NONCE = "_lesson_nonce"  # bumped by every applied stop: the stepper restarts at the stop's step
@@ -84,7 +85,10 @@ def close() -> None:
 def index_ui(L: dict) -> None:
     """The sidebar's list of lessons, one button each."""
     W = L["lesson_ui"]
-    with st.sidebar.expander(W["index"]):
+    box = lazy_expander(W["index"], key="lesson_index_open", parent=st.sidebar)
+    if box is None:
+        return
+    with box:
         for n, lesson in enumerate(lessons.lessons(), start=1):
             st.button(f"{n}. {L['lessons'][lesson.id]['title']}", key=f"lesson-open-{lesson.id}",
                       on_click=apply, args=(lesson.id, 0), use_container_width=True)

@@ -6,6 +6,7 @@ import streamlit as st
 
 import cells
 from app import urlstate, zoo
+from app.expanders import lazy_expander
 from app.i18n import LANGS, arch_name, model_metrics, model_summary, model_title, task_name
 from app.i18n import t as strings
 from app.labels import markdown_safe
@@ -102,6 +103,9 @@ def card_ui(model: cells.Model, L: dict, texts: tuple[str, str, str] | None = No
         st.sidebar.caption(markdown_safe(summary))
     if metrics:
         st.sidebar.caption(f"{L['metrics']}: {markdown_safe(metrics)}")
-    with st.sidebar.expander(L["card"]):  # the card as written, with the id the app gave it
+    box = lazy_expander(L["card"], key="card_open", parent=st.sidebar)
+    if box is None:
+        return
+    with box:  # the card as written, with the id the app gave it
         shown = {"id": card.id, **{k: v for k, v in card.raw.items() if k not in ("id", "tokenizer")}}
         st.json(shown, expanded=False)

@@ -383,6 +383,8 @@ def fresh(**query: str) -> AppTest:
 def test_the_index_opens_a_lesson_and_next_previous_walk_it():
     at = fresh()
     assert at.selectbox(key="lesson_pick").placeholder  # the first screen's index
+    at.session_state["lesson_index_open"] = True  # the sidebar's list, opened
+    at.run()
     at.button(key="lesson-open-lstm_gates").click().run()
     assert not at.exception, at.exception
     assert at.query_params["lesson"] == "lstm_gates" and at.query_params["stop"] == "0"

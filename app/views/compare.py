@@ -12,6 +12,7 @@ import streamlit as st
 
 import cells
 from app import charts, heatmaps, presentation, zoo
+from app.expanders import how_to_read_ui
 from app.i18n import SYMBOLS, arch_name, chart_words, model_metrics
 from app.labels import markdown_safe
 from app.payload import sequence_id, tokens_only_payload
@@ -162,5 +163,4 @@ def render(model: cells.Model, L: dict) -> None:
     for col, m in zip(cols, models, strict=True):
         col.markdown(f"**{arch_name(L, zoo.arch_of(m.card))}** — "
                      f"{markdown_safe(model_metrics(L, m.id, m.card.metric_summary))}")
-    with st.expander(L["how_to_read"]):
-        st.markdown(V["how"])
+    how_to_read_ui(L, V["how"], "compare")

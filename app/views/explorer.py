@@ -12,6 +12,7 @@ import streamlit as st
 import cells
 from app import charts, export, heatmaps, lesson_ui, presentation, sentence_route, urlstate, zoo
 from app.colour import text_colour, value_colour
+from app.expanders import how_to_read_ui
 from app.heatmaps_ui import heatmaps_ui
 from app.i18n import SYMBOLS, arch_name, chart_words, label_name
 from app.labels import html_safe
@@ -415,8 +416,7 @@ def render(model: cells.Model, L: dict) -> None:
             heatmaps_ui(drawn["heatmaps-explorer"], key="heatmaps-explorer")
         unit_text_ui(trace, view, L, words=model.tokenizer.kind != "char")
     with below:
-        with st.expander(L["how_to_read"]):
-            st.markdown(L["explorer_how"])
+        how_to_read_ui(L, L["explorer_how"], "explorer")
         export_ui(model, trace, text, L)
 
 

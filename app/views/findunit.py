@@ -11,6 +11,7 @@ import streamlit as st
 
 import cells
 from app import charts, presentation
+from app.expanders import how_to_read_ui
 from app.i18n import chart_words, notable_text, task_name
 from app.labels import markdown_safe, signed
 from app.presentation import controls_container, presenting
@@ -85,5 +86,4 @@ def render(model: cells.Model, L: dict) -> None:
             V["notable"].format(unit=words["unit"].format(unit=n.unit),
                                 what=markdown_safe(notable_text(L, model.id, n.unit, n.what)))
             for n in notable))
-    with st.expander(L["how_to_read"]):
-        st.markdown(V["how"])
+    how_to_read_ui(L, V["how"], "findunit")

@@ -9,6 +9,7 @@ import streamlit as st
 
 import cells
 from app import charts, presentation, urlstate, zoo
+from app.expanders import how_to_read_ui
 from app.i18n import arch_name, chart_words, label_name
 from app.labels import visible
 from app.payload import sequence_id
@@ -74,8 +75,7 @@ def render(model: cells.Model, L: dict) -> None:
     if present:  # the projector shows the gradients; the lifetimes are one click away in the page
         return
     lifetime_ui(models, text, L)
-    with st.expander(L["how_to_read"]):
-        st.markdown(V["how"])
+    how_to_read_ui(L, V["how"], "gradients")
 
 
 def target_step_ui(trace: cells.Trace, text: str, V: dict) -> int:

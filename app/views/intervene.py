@@ -8,6 +8,7 @@ import streamlit as st
 
 import cells
 from app import charts, heatmaps, presentation, urlstate
+from app.expanders import how_to_read_ui
 from app.i18n import arch_name, chart_words, label_name
 from app.iv_link import link_value, parse_link, value_range  # noqa: F401  (parse_link: the link's reader)
 from app.payload import next_token_probability
@@ -162,8 +163,7 @@ def render(model: cells.Model, L: dict) -> None:
             fig.layout.shapes = ()  # no cursor: whole runs compared (update_layout(shapes=[]) keeps it)
             col.plotly_chart(fig, key=f"iv-{gate}-{label}", theme=None, config={"displaylogo": False})
     if not present:
-        with st.expander(L["how_to_read"]):
-            st.markdown(V["how"])
+        how_to_read_ui(L, V["how"], "intervene")
 
 
 def outputs_ui(model: cells.Model, before: cells.Trace, after: cells.Trace | None, L: dict) -> None:

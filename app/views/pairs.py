@@ -9,6 +9,7 @@ import streamlit as st
 
 import cells
 from app import charts, heatmaps, presentation, urlstate
+from app.expanders import how_to_read_ui
 from app.i18n import chart_words, label_name
 from app.labels import markdown_safe
 from app.payload import sequence_id, tokens_only_payload
@@ -172,5 +173,4 @@ def render(model: cells.Model, L: dict) -> None:
         fig.update_layout(plot_bgcolor=GAP_COLOUR)  # a gap (NaN) shows the background
         cols[k % columns].plotly_chart(fig, key=f"pair-{gate}", theme=None, config={"displaylogo": False})
     if not present:
-        with st.expander(L["how_to_read"]):
-            st.markdown(V["how"])
+        how_to_read_ui(L, V["how"], "pairs")

@@ -10,6 +10,7 @@ import streamlit as st
 
 import cells
 from app import charts, presentation
+from app.expanders import how_to_read_ui
 from app.i18n import chart_words
 from app.presentation import controls_container, presenting
 from app.sample_text import task_sample
@@ -91,5 +92,4 @@ def render(model: cells.Model, L: dict) -> None:
             font_size=font, width=presentation.content_width(0.5 if present else 1),
             height=height if present else None), key="sat-picked", theme=None)
     if not present:
-        with st.expander(L["how_to_read"]):
-            st.markdown(V["how"])
+        how_to_read_ui(L, V["how"], "saturation")

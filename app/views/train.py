@@ -24,6 +24,7 @@ import streamlit as st
 
 import cells
 from app import charts, presentation
+from app.expanders import how_to_read_ui
 from app.i18n import arch_name, chart_words, task_name
 from app.labels import signed
 from app.live_chart_ui import live_chart_ui
@@ -511,5 +512,4 @@ def render(model: cells.Model, L: dict) -> None:
             results_ui(done, L)
     if not presenting:
         st.caption(limits)
-        with st.expander(L["how_to_read"]):
-            st.markdown(V["how"])
+        how_to_read_ui(L, V["how"], "train")
