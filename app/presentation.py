@@ -45,6 +45,10 @@ html, body, [data-testid="stAppViewContainer"] { font-size: 20px !important; }
 .st-key-gs-present-bar button { font-size: 16px !important; min-height: 36px; padding: 2px 10px; }
 .st-key-gs-present-bar button p { font-size: 16px !important; }
 .st-key-gs-screen { display: none !important; }
+/* a control on the page itself (the gradients' step), read from the back row like the charts */
+[data-testid="stMain"] [data-testid="stWidgetLabel"] p,
+[data-testid="stMain"] [data-testid="stSliderThumbValue"],
+[data-testid="stMain"] [role="radiogroup"] p { font-size: 20px !important; }
 /* an open lesson: a tight panel, its buttons like the bar's, so that the view below keeps room */
 .st-key-gs-lesson { padding: 6px 12px !important; gap: 0.3rem !important; }
 .st-key-gs-lesson button { font-size: 16px !important; min-height: 36px; padding: 2px 10px; }

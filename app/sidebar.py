@@ -35,6 +35,22 @@ def language_ui() -> dict:
     return strings(lang)
 
 
+def upload_problem(error: str) -> str:
+    """What a refused upload's message (``cells.ModelFileError``, in English, naming the file
+    first) is about, for a line in the page's language before it: "pickle", "pair" (not one
+    weights file and one card), "card", "weights" or "other"."""
+    if "refusing a pickle-based file" in error:
+        return "pickle"
+    if error.startswith("expected one .safetensors file and one card.json"):
+        return "pair"
+    about = error.split(":", 1)[0].strip().lower()
+    if about.endswith(".json"):
+        return "card"
+    if about.endswith(".safetensors"):
+        return "weights"
+    return "other"
+
+
 def upload_ui(L: dict) -> cells.Model | None:
     with st.sidebar.expander(L["upload"]):
         files = st.file_uploader(
@@ -46,7 +62,8 @@ def upload_ui(L: dict) -> cells.Model | None:
         try:
             model = zoo.model_from_upload([(f.name, f.getvalue()) for f in files])
         except cells.ModelFileError as e:
-            st.error(L["upload_bad"].format(error=markdown_safe(str(e))))  # names the files
+            st.error(L["upload_bad"].format(what=L["upload_what"][upload_problem(str(e))],
+                                            error=markdown_safe(str(e))))  # names the files
             return None
         st.success(L["upload_ok"].format(name=markdown_safe(model.card.display_title)))
         return model if st.checkbox(L["use_upload"], value=True, key="use_upload") else None

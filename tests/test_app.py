@@ -395,6 +395,34 @@ def test_an_uploaded_cards_words_are_shown_as_written_never_as_markdown(view):
     assert not any(markup(e) for e in errors), errors
 
 
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_refused_upload_says_what_is_wrong_in_the_pages_language(lang):
+    """The file checker's details are English (as PyTorch's are); the line before them says in the
+    page's language which file is wrong: a pickle, a missing file, the card, the weights."""
+    from tests.conftest import MODELS
+
+    L = json.loads((APP.parent / "strings" / f"{lang}.json").read_text("utf-8"))
+    folder = MODELS / "agreement-lstm"
+    weights, card = (folder / "weights.safetensors").read_bytes(), (folder / "card.json").read_bytes()
+    uploads = {
+        "pickle": [("model.pt", b"\x80\x04K\x01.", "application/octet-stream")],
+        "pair": [("card.json", card, "application/json")],
+        "card": [("weights.safetensors", weights, "application/octet-stream"),
+                 ("card.json", b"{not json", "application/json")],
+        "weights": [("weights.safetensors", weights[: len(weights) // 2], "application/octet-stream"),
+                    ("card.json", card, "application/json")],
+    }
+    at = fresh()
+    at.radio(key="lang").set_value(lang).run()
+    for problem, files in uploads.items():
+        at.file_uploader(key="upload").set_value(files).run()
+        assert not at.exception, at.exception
+        errors = [e.value for e in at.error]
+        assert len(errors) == 1 and L["upload_what"][problem] in errors[0], (problem, errors)
+        others = [w for k, w in L["upload_what"].items() if k != problem]
+        assert not any(w in errors[0] for w in others), errors
+
+
 def markup(text: str) -> list[str]:
     """The Markdown that ``text`` would obey: a link, maths, a colour, emphasis inside the words
     (a character a backslash escapes does not count)."""

@@ -223,5 +223,10 @@ def test_log_ticks_name_values_in_one_format_at_the_axis_size():
     assert len(wide["ticktext"]) <= 9
     small = log_ticks([np.array([2e-5, 3e-3])])["ticktext"]
     assert small[:3] == ["2×10⁻⁵", "5×10⁻⁵", "10⁻⁴"]
-    assert "tickvals" not in log_ticks([np.array([0.26, 0.3])])  # Plotly's own: "0.26, 0.28, 0.3"
+    # under half a decade, even steps, few enough for the projector's 20 px (Plotly's own were a
+    # label every 0.02 from 0.08 to 0.3: twelve, touching)
+    narrow = log_ticks([np.array([0.0812, 0.2897])])
+    assert narrow["ticktext"] == ["0.1", "0.15", "0.2", "0.25"]
+    assert log_ticks([np.array([0.26, 0.3])])["ticktext"] == ["0.26", "0.27", "0.28", "0.29", "0.3"]
+    assert log_ticks([np.array([3.1e-7, 3.9e-7])])["ticktext"][0] == "3.2×10⁻⁷"
     assert "tickvals" not in log_ticks([np.array([np.nan, -1.0])])
