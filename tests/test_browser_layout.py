@@ -148,6 +148,20 @@ def test_presentation_fits_the_projector(page, view):
     bar = page.locator(".st-key-gs-present-bar button")
     assert bar.count() >= len(VIEWS) + 1
     assert page.locator(".st-key-gs-present-bar").bounding_box()["y"] < 60
+    # the page's own controls read like the charts: labels, options, a slider's value, the speed box
+    small = [c for c in page.evaluate(CONTROL_FONTS) if c[1] < 20]
+    assert not small, (view, small)
+    speed = page.locator(".gs-controls select")
+    for k in range(speed.count()):
+        size = speed.nth(k).evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
+        assert size >= 18, (view, "speed box", size)
+
+
+CONTROL_FONTS = """() => [...document.querySelectorAll(
+    '[data-testid=stMain] [data-testid=stWidgetLabel] p, [data-testid=stMain] [role=radiogroup] p,'
+    + ' [data-testid=stMain] [data-testid=stSliderThumbValue]')]
+  .filter(e => e.getClientRects().length && e.textContent.trim())
+  .map(e => [e.textContent.slice(0, 30), parseFloat(getComputedStyle(e).fontSize)])"""
 
 
 ONE_PER_TASK = sorted({c["task"]: m for m, c in sorted(shipped_cards().items())
