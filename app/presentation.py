@@ -45,6 +45,10 @@ html, body, [data-testid="stAppViewContainer"] { font-size: 20px !important; }
 .st-key-gs-present-bar button { font-size: 16px !important; min-height: 36px; padding: 2px 10px; }
 .st-key-gs-present-bar button p { font-size: 16px !important; }
 .st-key-gs-screen { display: none !important; }
+/* the bar's controls: a wide popover, as tall as the screen allows, so that a view's controls
+   (the interventions' editor, one row as on the page) are seen without scrolling inside it */
+[data-testid="stPopoverBody"] { width: min(1000px, calc(100vw - 48px)) !important; max-width: none !important;
+  max-height: calc(100vh - 64px) !important; }
 /* a control on the page itself (the gradients' step), read from the back row like the charts */
 [data-testid="stMain"] [data-testid="stWidgetLabel"] p,
 [data-testid="stMain"] [data-testid="stSliderThumbValue"],

@@ -359,3 +359,24 @@ def test_long_chinese_titles_wrap_inside_their_charts(page, query, gate):
     page.wait_for_timeout(800)
     name = "titles-" + query.replace("&", "-").replace("=", "-")
     check_screen(page, name, 20 if "present" in query else 14)
+
+
+@pytest.mark.parametrize("query", ["model=agreement-lstm", "model=charlm-gru&lang=zh"])
+def test_the_interventions_controls_fit_their_popover_when_presenting(page, query):
+    """Presenting, the interventions' controls are in the bar's popover: all of them seen without
+    scrolling inside it, and no button's label cut ("Update gate forced to keep (z = …")."""
+    open_query(page, page.base, f"view=intervene&present=1&{query}")
+    page.locator(".st-key-gs-present-bar [data-testid=stPopover] button").first.click()
+    body = page.locator("[data-testid=stPopoverBody]")
+    body.locator(".st-key-iv_add button").wait_for()
+    page.wait_for_timeout(500)
+    height, shown, bottom = body.evaluate(
+        "e => [e.scrollHeight, e.clientHeight, e.getBoundingClientRect().bottom]")
+    assert height <= shown + 2 and bottom <= 720, (height, shown, bottom)
+    cut = body.evaluate("""e => [...e.querySelectorAll('button *')]
+        .filter(t => t.children.length === 0 && t.textContent.trim() && t.scrollWidth > t.clientWidth + 1)
+        .map(t => t.textContent)""")
+    assert cut == [], cut
+    buttons = body.locator("button").all_inner_texts()
+    assert any("z = 1" in b or "f = 1" in b for b in buttons), buttons  # the presets are there
+    page.screenshot(path=str(SHOTS / f"layout-intervene-controls-{query.split('=')[-1]}.png"))

@@ -81,15 +81,15 @@ def editor_ui(model: cells.Model, steps: int, L: dict) -> list[dict]:
             clamps.append({"gate": gate, "value": value, "units": units, "steps": span})
 
     presets = [(n, items) for n, (cells_, items) in PRESETS.items() if cell in cells_]
-    narrow = presenting()  # in the bar's popover: two to a row, so that no label is cut
+    # the presets side by side at their own widths, wrapping when the row is full (no label cut,
+    # in the page or in the bar's popover); then the editor in one row
     if presets:
         st.markdown(f"**{V['presets']}**")
-        cols = st.columns(2 if narrow else len(presets) + 1)
-        for k, (name, items) in enumerate(presets):
-            cols[k % len(cols)].button(V["preset_names"][name], key=f"preset-{name}", on_click=add,
-                                       args=(items,))
-        cols[len(presets) % len(cols)].button(V["clear"], key="iv_clear", on_click=clamps.clear)
-    cols = [*st.columns(2), *st.columns(2), st.container()] if narrow else st.columns([1, 1, 2, 2, 1])
+        row = st.container(horizontal=True, key="iv_presets")
+        for name, items in presets:
+            row.button(V["preset_names"][name], key=f"preset-{name}", on_click=add, args=(items,))
+        row.button(V["clear"], key="iv_clear", on_click=clamps.clear)
+    cols = st.columns([1.2, 1, 2, 2, 1.4], vertical_alignment="bottom")
     gate = cols[0].selectbox(V["gate"], gates, key="iv_gate",
                              format_func=lambda g: L["gate_titles"][g])
     low, high = value_range(model.recurrent.spec, gate)
