@@ -137,6 +137,14 @@ def test_view_language_and_model_fields():
     assert "此链接" in warning_text(at)
 
 
+def test_a_field_given_twice_takes_the_last_and_names_the_other():
+    at = opened({"view": ["pairs", "gradients"], "lang": ["zh", "en", "en"]})
+    assert at.radio(key="view").value == "gradients" and at.radio(key="lang").value == "en"
+    shown = warning_text(at).replace("\\", "")
+    assert "view=pairs" in shown and "lang=zh" in shown, shown
+    assert "view=gradients" not in shown and "lang=en" not in shown, shown  # the ones used
+
+
 @pytest.mark.timeout(600)
 def test_hostile_text_in_a_link():
     mid = first_id("sentiment", "gru")
