@@ -53,6 +53,9 @@ html, body, [data-testid="stAppViewContainer"] { font-size: 20px !important; }
 [data-testid="stMain"] [data-testid="stWidgetLabel"] p,
 [data-testid="stMain"] [data-testid="stSliderThumbValue"],
 [data-testid="stMain"] [role="radiogroup"] p { font-size: 20px !important; }
+/* ...but not in an open lesson's panel, whose room above the view is counted at their old size */
+.st-key-gs-lesson [data-testid="stWidgetLabel"] p, .st-key-gs-lesson [data-testid="stSliderThumbValue"],
+.st-key-gs-lesson [role="radiogroup"] p { font-size: 0.875rem !important; }
 /* an open lesson: a tight panel, its buttons like the bar's, so that the view below keeps room */
 .st-key-gs-lesson { padding: 6px 12px !important; gap: 0.3rem !important; }
 .st-key-gs-lesson button { font-size: 16px !important; min-height: 36px; padding: 2px 10px; }
