@@ -37,9 +37,9 @@ def start() -> None:
         st.session_state[PENDING] = {k: st.query_params.get(k) for k in st.query_params}
         st.session_state[DROPPED] = []
         for name in st.query_params:  # "view=a&view=b": the last one is used, the others named
-            *earlier, last = st.query_params.get_all(name)
-            for value in earlier:
-                if value != last:
+            values = st.query_params.get_all(name)
+            for value in values[:-1]:
+                if value != values[-1]:
                     drop(name, value)
     st.session_state[NOW] = {}
 
