@@ -445,7 +445,7 @@ def even_text(value: float, k: int, lo: float, hi: float) -> str:
     if 1e-3 <= lo and hi < 1e4:
         return digits(value, -k)
     e = math.floor(math.log10(hi))
-    return f"{digits(value / 10.0**e, e - k)}×10{str(e).translate(SUPERSCRIPT)}"
+    return f"{digits(value / 10.0**e, e - k)}×{power_of_ten(e)}"
 
 
 def tick_text(value: float, plain: bool) -> str:
@@ -454,8 +454,12 @@ def tick_text(value: float, plain: bool) -> str:
         return f"{value:.4g}"
     k = math.floor(math.log10(value) + 1e-9)
     m = round(value / 10.0**k)
-    power = f"10{str(k).translate(SUPERSCRIPT)}"
-    return power if m == 1 else f"{m}×{power}"
+    return power_of_ten(k) if m == 1 else f"{m}×{power_of_ten(k)}"
+
+
+def power_of_ten(k: int) -> str:
+    """10^k as the page writes it: "10⁻⁵"."""
+    return f"10{str(k).translate(SUPERSCRIPT)}"
 
 
 def matrix_figure(

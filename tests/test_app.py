@@ -399,9 +399,10 @@ def test_an_uploaded_cards_words_are_shown_as_written_never_as_markdown(view):
 def test_a_refused_upload_says_what_is_wrong_in_the_pages_language(lang):
     """The file checker's details are English (as PyTorch's are); the line before them says in the
     page's language which file is wrong: a pickle, a missing file, the card, the weights."""
+    from app.i18n import t
     from tests.conftest import MODELS
 
-    L = json.loads((APP.parent / "strings" / f"{lang}.json").read_text("utf-8"))
+    L = t(lang)
     folder = MODELS / "agreement-lstm"
     weights, card = (folder / "weights.safetensors").read_bytes(), (folder / "card.json").read_bytes()
     uploads = {

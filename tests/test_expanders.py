@@ -8,11 +8,9 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from app.i18n import t
 from tests.conftest import APP, page_views
 from tests.test_app import TIMEOUT, fresh
-
-STRINGS = {lang: json.loads((APP.parent / "strings" / f"{lang}.json").read_text("utf-8"))
-           for lang in ("en", "zh")}
 
 
 def note_text(L: dict, view: str) -> str:
@@ -34,9 +32,9 @@ def test_how_to_read_is_built_only_when_opened(view, lang):
     at.run()
     at.radio(key="lang").set_value(lang).run()
     at.radio(key="view").set_value(view).run()
-    text = note_text(STRINGS[lang], view)
+    text = note_text(t(lang), view)
     labels = [e.label for e in at.expander]
-    assert STRINGS[lang]["how_to_read"] in labels  # the note is offered...
+    assert t(lang)["how_to_read"] in labels  # the note is offered...
     assert not shown(at, text)  # ...closed, and not built
     at.session_state[f"how-{view}"] = True  # the reader opens it
     at.run()
@@ -46,7 +44,7 @@ def test_how_to_read_is_built_only_when_opened(view, lang):
 
 def test_the_model_card_is_built_only_when_opened():
     at = fresh()
-    assert STRINGS["en"]["card"] in [e.label for e in at.expander]
+    assert t("en")["card"] in [e.label for e in at.expander]
     assert not at.get("json")
     at.session_state["card_open"] = True
     at.run()
@@ -57,7 +55,7 @@ def test_the_model_card_is_built_only_when_opened():
 
 def test_the_lessons_list_is_built_only_when_opened():
     at = fresh()
-    assert STRINGS["en"]["lesson_ui"]["index"] in [e.label for e in at.expander]
+    assert t("en")["lesson_ui"]["index"] in [e.label for e in at.expander]
     assert not [b for b in at.button if b.key and b.key.startswith("lesson-open-")]
     at.session_state["lesson_index_open"] = True
     at.run()
